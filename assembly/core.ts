@@ -1,0 +1,3 @@
+// The core module the host loads (gateway, simulator, tests, nymote/crypto): every
+// part's exports. A device image is built from assembly/sdk plus an app instead.
+export * from "./abi/exports";

@@ -1,0 +1,50 @@
+// npm test: system packages, core build, type check, lint, AssemblyScript unit
+// tests, then every host test. Exits non-zero on the first failing stage.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { ensureSystemDeps } from "./system-deps.mjs";
+
+function run(label, cmd, args) {
+  const t0 = Date.now();
+  console.log(`\n== ${label}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error(`\n== ${label} FAILED (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+  console.log(`== ${label} ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+function testFiles(dir, out = []) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) {
+      if (name !== "assembly" && name !== "fixtures") testFiles(p, out);
+    } else if (name.endsWith(".test.ts")) out.push(p);
+  }
+  return out;
+}
+
+console.log("== system packages");
+try {
+  ensureSystemDeps();
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
+}
+const npx = "npx";
+run("build core", process.execPath, ["--import", "tsx", "scripts/build-core.ts"]);
+run("type check", npx, ["tsc", "-p", "tsconfig.json"]);
+run("lint", npx, ["biome", "check", "."]);
+run("AssemblyScript unit tests", npx, ["asp", "--no-logo", "--config", "as-pect.config.mjs"]);
+const only = process.argv.slice(2);
+const files = only.length > 0 ? only : testFiles("tests");
+run(`host tests (${files.length} files)`, process.execPath, [
+  "--import",
+  "tsx",
+  "--test",
+  "--test-concurrency=2",
+  "--test-reporter=dot",
+  ...files,
+]);
