@@ -1,8 +1,12 @@
-// The CLI shell: parses argv, lazily imports one command module, maps errors to an
-// exit code. Only this file touches argv and the exit code. Commands register here
-// once they work; a command that does not exist yet is not listed.
+// The CLI shell: parses argv, maps errors to an exit code. Only this file touches
+// argv and the exit code. Each command lives in commands/<name>.ts, declares its
+// options there and lazily imports its implementation from the library. A command
+// is listed here once it works; one that does not exist yet is not listed.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { register as abi } from "./commands/abi.ts";
+
+const COMMANDS = [abi];
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -22,11 +26,7 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  cli
-    .command("abi")
-    .description("print the ABI between the core and its hosts (imports, exports, error codes)")
-    .option("--json", "print as JSON")
-    .action(async (opts: { json?: boolean }) => (await import("./commands/abi.ts")).abiCommand(opts));
+  for (const register of COMMANDS) register(cli);
 
   return cli;
 }
