@@ -1,0 +1,131 @@
+// Compiles an AssemblyScript entry into a Wasm module for one asconfig target
+// (asc, then binaryen's wasm-opt), with a content stamp so unchanged inputs are not
+// rebuilt. Used by `npm run build`, the tests and `nymote build`.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export type Target = "debug" | "release" | "gateway";
+
+export interface CompileOptions {
+  /** Entry file, relative to the repository root or absolute. */
+  entry: string;
+  target: Target;
+  outFile: string;
+  /** Extra asc flags (e.g. --maximumMemory for a board budget). */
+  ascFlags?: string[];
+  /** Extra directories whose .ts files are inputs (an app outside assembly/). */
+  extraSources?: string[];
+  /** Rebuild even when the stamp matches. */
+  force?: boolean;
+}
+
+export interface CompileResult {
+  outFile: string;
+  bytes: number;
+  rebuilt: boolean;
+}
+
+// AS output carries no features section; these are the features asc 0.28 emits.
+const WASM_OPT_FEATURES = ["--enable-bulk-memory", "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-mutable-globals"];
+
+function listTs(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) listTs(p, out);
+    else if (name.endsWith(".ts")) out.push(p);
+  }
+  return out;
+}
+
+function stampOf(opts: CompileOptions): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify({ t: opts.target, f: opts.ascFlags ?? [], e: opts.entry }));
+  const files = [
+    ...listTs(join(repoRoot, "assembly")),
+    ...(opts.extraSources ?? []).flatMap((d) => listTs(d)),
+    join(repoRoot, "asconfig.json"),
+    resolve(repoRoot, opts.entry),
+  ];
+  for (const f of files) {
+    h.update(relative(repoRoot, f));
+    h.update(readFileSync(f));
+  }
+  return h.digest("hex");
+}
+
+function findNativeWasmOpt(): string | null {
+  try {
+    execFileSync("wasm-opt", ["--version"], { stdio: "ignore" });
+    return "wasm-opt";
+  } catch {
+    return null;
+  }
+}
+
+function wasmOpt(file: string, level: string[]): void {
+  const native = findNativeWasmOpt();
+  const args = [file, ...level, ...WASM_OPT_FEATURES, "-o", file];
+  if (native) {
+    execFileSync(native, args, { stdio: ["ignore", "ignore", "inherit"] });
+  } else {
+    const require = createRequire(import.meta.url);
+    const bin = join(dirname(require.resolve("binaryen/package.json")), "bin", "wasm-opt");
+    execFileSync(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "inherit"] });
+  }
+}
+
+export async function compile(opts: CompileOptions): Promise<CompileResult> {
+  const outFile = resolve(repoRoot, opts.outFile);
+  const stampFile = `${outFile}.stamp`;
+  const stamp = stampOf(opts);
+  if (!opts.force && existsSync(outFile) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) {
+    return { outFile, bytes: statSync(outFile).size, rebuilt: false };
+  }
+  mkdirSync(dirname(outFile), { recursive: true });
+  const asc = (await import("assemblyscript/asc")).default;
+  const args = [
+    resolve(repoRoot, opts.entry),
+    "--config",
+    join(repoRoot, "asconfig.json"),
+    "--target",
+    opts.target,
+    "--outFile",
+    outFile,
+    ...(opts.ascFlags ?? []),
+  ];
+  let stderr = "";
+  const { error } = await asc.main(args, {
+    stdout: { write: () => true } as never,
+    stderr: {
+      write: (s: string | Uint8Array) => {
+        stderr += typeof s === "string" ? s : Buffer.from(s).toString();
+        return true;
+      },
+    } as never,
+  });
+  if (error) throw new Error(`asc failed for ${opts.entry} (${opts.target}):\n${stderr || error.message}`);
+  if (opts.target === "release") wasmOpt(outFile, ["-Oz", "--converge"]);
+  else if (opts.target === "gateway") wasmOpt(outFile, ["-O3"]);
+  writeFileSync(stampFile, stamp);
+  return { outFile, bytes: statSync(outFile).size, rebuilt: true };
+}
+
+/** The core module's path for a target; built by scripts/build-core.ts. */
+export function corePath(target: Target): string {
+  return join(repoRoot, "build", `core.${target}.wasm`);
+}
+
+export async function buildCore(targets: Target[] = ["debug", "release", "gateway"], force = false) {
+  const results: (CompileResult & { target: Target })[] = [];
+  for (const target of targets) {
+    results.push({ target, ...(await compile({ entry: "assembly/core.ts", target, outFile: corePath(target), force })) });
+  }
+  return results;
+}
