@@ -10,7 +10,11 @@ const E_BOUNDS = -2;
 const E_NOTFOUND = -7;
 
 async function fixture(target: "debug" | "release"): Promise<string> {
-  const { outFile } = await compile({ entry: "tests/assembly/flash/secret-fixture.ts", target, outFile: `build/test-flash-secret.${target}.wasm` });
+  const { outFile } = await compile({
+    entry: "tests/assembly/flash/secret-fixture.ts",
+    target,
+    outFile: `build/test-flash-secret.${target}.wasm`,
+  });
   return outFile;
 }
 
