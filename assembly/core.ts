@@ -1,3 +1,4 @@
 // The core module the host loads (gateway, simulator, tests, nymote/crypto): every
 // part's exports. A device image is built from assembly/sdk plus an app instead.
 export * from "./abi/exports";
+export * from "./crypto/exports";
