@@ -2,3 +2,4 @@
 // part's exports. A device image is built from assembly/sdk plus an app instead.
 export * from "./abi/exports";
 export * from "./crypto/exports";
+export * from "./cbor/exports";
