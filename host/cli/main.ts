@@ -5,8 +5,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { register as abi } from "./commands/abi.ts";
+import { register as enroll } from "./commands/enroll.ts";
+import { register as identity } from "./commands/identity.ts";
 
-const COMMANDS = [abi];
+const COMMANDS = [abi, identity, enroll];
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

@@ -1,0 +1,3 @@
+// Owner keys, device certificates and revocation lists on the host (nymote/identity).
+export * from "./cert.ts";
+export * from "./keys.ts";
