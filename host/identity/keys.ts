@@ -79,7 +79,7 @@ function openSecret(file: SecretFile, path: string, length: number, passphrase?:
   if (file.secret !== undefined) {
     secret = new Uint8Array(Buffer.from(file.secret, "base64"));
   } else {
-    if (!file.kdf || file.kdf.name !== "scrypt" || !file.nonce || !file.box) throw new IdentityError(`${path}: unknown format`);
+    if (file.kdf?.name !== "scrypt" || !file.nonce || !file.box) throw new IdentityError(`${path}: unknown format`);
     if (passphrase === undefined) throw new IdentityError(`${path} is encrypted: give the passphrase (NYMOTE_PASSPHRASE)`);
     const key = deriveKey(passphrase, Buffer.from(file.kdf.salt, "base64"), file.kdf);
     secret = nacl.secretbox.open(Buffer.from(file.box, "base64"), Buffer.from(file.nonce, "base64"), key);
