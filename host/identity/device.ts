@@ -35,7 +35,9 @@ export class DeviceIdentity {
 
   /** The raw return code (OK, 1 not persisted, or a negative error). */
   enroll(owner: Uint8Array, networkKey: Uint8Array, certificate: Uint8Array): number {
-    return this.core.with([owner, networkKey, certificate], ([o, n, c]) => this.core.call("identity_enroll", o!, n!, c!, certificate.length));
+    return this.core.with([owner, networkKey, certificate], ([o, n, c]) =>
+      this.core.call("identity_enroll", o!, n!, c!, certificate.length),
+    );
   }
 
   /** The raw return code of identity_cert_verify. */
