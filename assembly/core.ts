@@ -3,3 +3,4 @@
 export * from "./abi/exports";
 export * from "./crypto/exports";
 export * from "./cbor/exports";
+export * from "./store/exports";
