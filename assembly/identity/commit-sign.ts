@@ -1,0 +1,107 @@
+// Signed Git commits: the SSH signature header exactly as `git commit -S` with
+// gpg.format=ssh writes it in a SHA-256 repository, and its verification.
+//
+// Rules (git commit.c do_sign_commit / parse_buffer_signed_by_header, git 2.39):
+// - The signed bytes are the commit object without its signature header.
+// - The header goes after the last header line, before the blank line that starts
+//   the message. Its value is the armored SSHSIG; every line after the first is a
+//   continuation line starting with one space.
+// - In a SHA-256 repository the header is `gpgsig-sha256`; git ignores a `gpgsig`
+//   header there (`git verify-commit` then reports no signature), so we sign with,
+//   and only accept, `gpgsig-sha256`.
+import { E_CORRUPT, E_INVAL, E_NOMEM, E_NOTFOUND } from "../abi/errors";
+import { SSHSIG_ARMOR_LEN, sshsigSign, sshsigVerifyRanges } from "./sshsig";
+
+const HEADER = "gpgsig-sha256 ";
+const OTHER_HEADER = "gpgsig ";
+/** Armor lines: BEGIN, the base64 lines, END; all but the first get a leading space. */
+const ARMOR_LINES: i32 = 6;
+/** Bytes the signature header adds to a commit. */
+export const COMMIT_SIG_HEADER_LEN: i32 = HEADER.length + SSHSIG_ARMOR_LEN + ARMOR_LINES - 1;
+
+const armor = memory.data(SSHSIG_ARMOR_LEN);
+
+function startsWith(p: usize, room: i32, s: string): bool {
+  if (room < s.length) return false;
+  for (let i = 0; i < s.length; i++) if (load<u8>(p + <usize>i) != <u8>s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Offset of the blank line that ends the headers (the second '\n' of "\n\n"), or -1. */
+function endOfHeaders(c: usize, n: i32): i32 {
+  for (let i = 1; i < n; i++) if (load<u8>(c + <usize>i) == 0x0a && load<u8>(c + <usize>(i - 1)) == 0x0a) return i;
+  return -1;
+}
+
+/**
+ * Finds the header line starting with `name` before offset eoh; returns its
+ * offset, -1 if absent, E_CORRUPT if it appears twice.
+ */
+function findHeader(c: usize, eoh: i32, name: string): i32 {
+  let found = -1;
+  let line = 0;
+  while (line < eoh) {
+    if (startsWith(c + <usize>line, eoh - line, name)) {
+      if (found >= 0) return E_CORRUPT;
+      found = line;
+    }
+    while (line < eoh && load<u8>(c + <usize>line) != 0x0a) line++;
+    line++;
+  }
+  return found;
+}
+
+/**
+ * Writes the commit [commit, commit+n) with a `gpgsig-sha256` SSH signature header
+ * by secret key sk64 (seed ‖ public key) to out (cap bytes; out must not overlap
+ * the commit). Returns the signed commit's length: n + COMMIT_SIG_HEADER_LEN.
+ * E_CORRUPT when there is no blank line after the headers, E_INVAL when the
+ * commit is already signed, E_NOMEM when cap is too small.
+ */
+export function commitSign(out: usize, cap: i32, commit: usize, n: i32, sk64: usize): i32 {
+  if (n <= 0) return E_CORRUPT;
+  const eoh = endOfHeaders(commit, n);
+  if (eoh < 0) return E_CORRUPT;
+  if (findHeader(commit, eoh, HEADER) != -1 || findHeader(commit, eoh, OTHER_HEADER) != -1) return E_INVAL;
+  if (cap < n || cap - n < COMMIT_SIG_HEADER_LEN) return E_NOMEM;
+  sshsigSign(armor, commit, n, sk64);
+
+  memory.copy(out, commit, <usize>eoh);
+  let o = out + <usize>eoh;
+  for (let i = 0; i < HEADER.length; i++) store<u8>(o + <usize>i, <u8>HEADER.charCodeAt(i));
+  o += <usize>HEADER.length;
+  for (let i = 0; i < SSHSIG_ARMOR_LEN; i++) {
+    const ch = load<u8>(armor + <usize>i);
+    store<u8>(o, ch);
+    o++;
+    if (ch == 0x0a && i + 1 < SSHSIG_ARMOR_LEN) {
+      store<u8>(o, 0x20);
+      o++;
+    }
+  }
+  memory.copy(o, commit + <usize>eoh, <usize>(n - eoh));
+  return n + COMMIT_SIG_HEADER_LEN;
+}
+
+/**
+ * Verifies the `gpgsig-sha256` SSH signature of the commit [commit, commit+n)
+ * against public key pk32: OK, E_NOTFOUND (unsigned), E_AUTH (wrong key,
+ * namespace or signature), E_CORRUPT (malformed commit or signature), E_LIMIT or
+ * E_UNSUPPORTED (a valid signature of a kind this build does not check).
+ */
+export function commitVerify(commit: usize, n: i32, pk32: usize): i32 {
+  if (n <= 0) return E_CORRUPT;
+  const eoh = endOfHeaders(commit, n);
+  if (eoh < 0) return E_CORRUPT;
+  const start = findHeader(commit, eoh, HEADER);
+  if (start == -1) return E_NOTFOUND;
+  if (start < 0) return start;
+  // The header runs to the end of the first line not followed by a continuation line.
+  let end = start;
+  do {
+    while (end < eoh && load<u8>(commit + <usize>end) != 0x0a) end++;
+    end++;
+  } while (end < eoh && load<u8>(commit + <usize>end) == 0x20);
+  const valueAt = start + HEADER.length;
+  return sshsigVerifyRanges(commit + <usize>valueAt, end - valueAt, commit, start, commit + <usize>end, n - end, pk32);
+}
