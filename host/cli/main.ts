@@ -6,9 +6,11 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { register as abi } from "./commands/abi.ts";
 import { register as enroll } from "./commands/enroll.ts";
+import { register as exportGit } from "./commands/export-git.ts";
 import { register as identity } from "./commands/identity.ts";
+import { register as show } from "./commands/show.ts";
 
-const COMMANDS = [abi, identity, enroll];
+const COMMANDS = [abi, identity, enroll, exportGit, show];
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

@@ -1,0 +1,153 @@
+// Test gateways built with tools nobody here wrote: stock git writes the objects,
+// ssh-keygen makes the device keys and (by default) the commit signatures, cbor-x
+// encodes the values. The core signs instead when a test passes its own signer.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { encode } from "cbor-x";
+
+export interface TestDevice {
+  name: string;
+  keyFile: string;
+  publicKey: Uint8Array;
+  /** NaCl secret key (seed ‖ public key), read from the OpenSSH private key file. */
+  secretKey: Uint8Array;
+}
+
+/** Signs a commit body (no signature header yet); returns the signed body. */
+export type Signer = (commit: Uint8Array, device: TestDevice) => Uint8Array;
+
+export function git(gitDir: string, args: string[], input?: string | Uint8Array): string {
+  return execFileSync("git", ["--git-dir", gitDir, ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** OpenSSH private key file → Ed25519 NaCl secret key (PROTOCOL.key, unencrypted). */
+function readOpenSshSecret(file: string): Uint8Array {
+  const b64 = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => !l.startsWith("-----"))
+    .join("");
+  const raw = Buffer.from(b64, "base64");
+  let p = "openssh-key-v1\0".length;
+  const str = () => {
+    const n = raw.readUInt32BE(p);
+    const s = raw.subarray(p + 4, p + 4 + n);
+    p += 4 + n;
+    return s;
+  };
+  str(); // cipher
+  str(); // kdf
+  str(); // kdf options
+  p += 4; // number of keys
+  str(); // public key
+  const priv = str();
+  // private section: checkint ×2, keytype, pk, sk(64), comment, padding
+  let q = 8;
+  const pstr = () => {
+    const n = priv.readUInt32BE(q);
+    const s = priv.subarray(q + 4, q + 4 + n);
+    q += 4 + n;
+    return s;
+  };
+  pstr();
+  pstr();
+  return new Uint8Array(pstr());
+}
+
+export function makeDevice(root: string, name: string): TestDevice {
+  const keyFile = join(root, `${name}.key`);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", keyFile]);
+  const blob = Buffer.from(readFileSync(`${keyFile}.pub`, "utf8").split(" ")[1], "base64");
+  return { name, keyFile, publicKey: new Uint8Array(blob.subarray(blob.length - 32)), secretKey: readOpenSshSecret(keyFile) };
+}
+
+/** ssh-keygen -Y sign over the commit, inserted as git does (continuation lines start with a space). */
+export const sshKeygenSigner: Signer = (commit, device) => {
+  const sig = execFileSync("ssh-keygen", ["-q", "-Y", "sign", "-n", "git", "-f", device.keyFile], { input: commit });
+  const text = Buffer.from(commit).toString("latin1");
+  const eoh = text.indexOf("\n\n") + 1;
+  const header = `gpgsig-sha256 ${sig.toString("latin1").trimEnd().split("\n").join("\n ")}\n`;
+  return new Uint8Array(Buffer.from(text.slice(0, eoh) + header + text.slice(eoh), "latin1"));
+};
+
+export interface History {
+  dir: string;
+  devices: TestDevice[];
+  /** Every device commit id, per device, oldest first. */
+  commits: Map<string, string[]>;
+  /** Strings that appear in values, paths and device names (must not leak into backups). */
+  secrets: string[];
+  time: number;
+}
+
+export function writeBlob(dir: string, value: unknown): string {
+  return git(dir, ["hash-object", "-w", "-t", "blob", "--stdin"], encode(value)).trim();
+}
+
+export function mktree(dir: string, entries: [mode: string, type: string, id: string, name: string][]): string {
+  return git(dir, ["mktree"], entries.map(([m, t, id, n]) => `${m} ${t} ${id}\t${n}\n`).join("")).trim();
+}
+
+function writeCommit(dir: string, body: Uint8Array): string {
+  return git(dir, ["hash-object", "-w", "-t", "commit", "--stdin"], body).trim();
+}
+
+function commitText(tree: string, parents: string[], who: string, time: number, message: string): Uint8Array {
+  const lines = [`tree ${tree}`, ...parents.map((p) => `parent ${p}`), `author ${who} <${who}@nymote> ${time} +0000`];
+  lines.push(`committer ${who} <${who}@nymote> ${time} +0000`, "", message, "");
+  return new Uint8Array(Buffer.from(lines.join("\n")));
+}
+
+/** A device's reading tree: sensors/<device>/<quantity> → CBOR values. */
+function deviceTree(dir: string, device: string, k: number): string {
+  const temp = writeBlob(dir, { celsius: 20 + k / 4, room: `kitchen-${device}` });
+  const count = writeBlob(dir, new Map<unknown, unknown>([["door-opened", k]]));
+  const leaf = mktree(dir, [
+    ["100644", "blob", temp, "temperature"],
+    ["100644", "blob", count, "door"],
+  ]);
+  const dev = mktree(dir, [["040000", "tree", leaf, device]]);
+  return mktree(dir, [["040000", "tree", dev, "sensors"]]);
+}
+
+/** A gateway with `names` devices, `perDevice` signed commits each and a merged main. */
+export function buildGateway(root: string, names: string[], perDevice: number, signer: Signer = sshKeygenSigner): History {
+  const dir = join(root, "gateway");
+  mkdirSync(root, { recursive: true });
+  execFileSync("git", ["init", "--quiet", "--bare", "--object-format=sha256", "--initial-branch=main", dir]);
+  const devices = names.map((n) => makeDevice(root, n));
+  writeFileSync(join(dir, "devices.json"), JSON.stringify(devices.map((d) => ({ name: d.name, publicKey: Buffer.from(d.publicKey).toString("hex") }))));
+  const h: History = { dir, devices, commits: new Map(), secrets: [...names, "kitchen-", "celsius", "door-opened", "sensors", "temperature"], time: 1_700_000_000 };
+  addCommits(h, perDevice, signer);
+  return h;
+}
+
+/** Adds `n` signed commits on every device branch and merges them into main (unsigned, by the gateway). */
+export function addCommits(h: History, n: number, signer: Signer = sshKeygenSigner): void {
+  for (const d of h.devices) {
+    const list = h.commits.get(d.name) ?? [];
+    for (let k = 0; k < n; k++) {
+      const parent = list.at(-1);
+      const tree = deviceTree(h.dir, d.name, list.length + 1);
+      const body = commitText(tree, parent ? [parent] : [], d.name, h.time++, `reading ${list.length + 1} from ${d.name}`);
+      list.push(writeCommit(h.dir, signer(body, d)));
+    }
+    h.commits.set(d.name, list);
+    git(h.dir, ["update-ref", `refs/heads/${d.name}`, list.at(-1)!]);
+  }
+  const heads = h.devices.map((d) => h.commits.get(d.name)!.at(-1)!);
+  const sensors = h.devices.map((d) => {
+    const t = git(h.dir, ["rev-parse", `${h.commits.get(d.name)!.at(-1)}:sensors/${d.name}`]).trim();
+    return ["040000", "tree", t, d.name] as [string, string, string, string];
+  });
+  const tree = mktree(h.dir, [["040000", "tree", mktree(h.dir, sensors), "sensors"]]);
+  let main: string | undefined;
+  try {
+    main = git(h.dir, ["rev-parse", "--verify", "--quiet", "refs/heads/main"]).trim();
+  } catch {
+    main = undefined;
+  }
+  const parents = main ? [main, ...heads] : heads;
+  const merged = writeCommit(h.dir, commitText(tree, parents, "gateway", h.time++, "merge devices"));
+  git(h.dir, ["update-ref", "refs/heads/main", merged]);
+}
