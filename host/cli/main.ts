@@ -5,12 +5,13 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { register as abi } from "./commands/abi.ts";
+import { register as backup } from "./commands/backup.ts";
 import { register as enroll } from "./commands/enroll.ts";
 import { register as exportGit } from "./commands/export-git.ts";
 import { register as identity } from "./commands/identity.ts";
 import { register as show } from "./commands/show.ts";
 
-const COMMANDS = [abi, identity, enroll, exportGit, show];
+const COMMANDS = [abi, identity, enroll, exportGit, show, backup];
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

@@ -7,8 +7,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Core } from "../runtime/instance.ts";
-import { openGateway } from "./gateway.ts";
 import { git } from "./export-git.ts";
+import { openGateway } from "./gateway.ts";
 import { verifyCommit } from "./sign.ts";
 
 const REMOTE_NS = "refs/nymote-pull";
@@ -20,7 +20,9 @@ function isPath(remote: string): boolean {
 /** Pushes every branch (fast-forward only); a remote path that does not exist becomes a bare SHA-256 repository. */
 export function pushRemote(repo: string, remote: string): void {
   if (isPath(remote) && !existsSync(remote))
-    execFileSync("git", ["init", "--quiet", "--bare", "--object-format=sha256", "--initial-branch=main", resolve(remote)], { stdio: "pipe" });
+    execFileSync("git", ["init", "--quiet", "--bare", "--object-format=sha256", "--initial-branch=main", resolve(remote)], {
+      stdio: "pipe",
+    });
   git(resolve(repo), ["push", "--quiet", remote, "refs/heads/*:refs/heads/*"]);
 }
 

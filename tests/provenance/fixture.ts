@@ -116,8 +116,17 @@ export function buildGateway(root: string, names: string[], perDevice: number, s
   mkdirSync(root, { recursive: true });
   execFileSync("git", ["init", "--quiet", "--bare", "--object-format=sha256", "--initial-branch=main", dir]);
   const devices = names.map((n) => makeDevice(root, n));
-  writeFileSync(join(dir, "devices.json"), JSON.stringify(devices.map((d) => ({ name: d.name, publicKey: Buffer.from(d.publicKey).toString("hex") }))));
-  const h: History = { dir, devices, commits: new Map(), secrets: [...names, "kitchen-", "celsius", "door-opened", "sensors", "temperature"], time: 1_700_000_000 };
+  writeFileSync(
+    join(dir, "devices.json"),
+    JSON.stringify(devices.map((d) => ({ name: d.name, publicKey: Buffer.from(d.publicKey).toString("hex") }))),
+  );
+  const h: History = {
+    dir,
+    devices,
+    commits: new Map(),
+    secrets: [...names, "kitchen-", "celsius", "door-opened", "sensors", "temperature"],
+    time: 1_700_000_000,
+  };
   addCommits(h, perDevice, signer);
   return h;
 }
