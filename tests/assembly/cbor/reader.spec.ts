@@ -94,6 +94,9 @@ describe("CborReader rejects", () => {
   it("invalid UTF-8 in text strings", () => {
     expect(checkHex("62c0af", 0)).toBe(E_CORRUPT); // overlong
     expect(checkHex("63eda080", 0)).toBe(E_CORRUPT); // surrogate
+    expect(checkHex("63e08080", 0)).toBe(E_CORRUPT); // overlong 3-byte
+    expect(checkHex("64f0808080", 0)).toBe(E_CORRUPT); // overlong 4-byte
+    expect(checkHex("63e0a080", 0)).toBe(OK); // U+0800
     expect(checkHex("64f4908080", 0)).toBe(E_CORRUPT); // > U+10FFFF
     expect(checkHex("61ff", 0)).toBe(E_CORRUPT);
     expect(checkHex("62c3", 0)).toBe(E_CORRUPT); // payload cut inside the string
