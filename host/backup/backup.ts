@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { openStore } from "../export/gateway.ts";
 import { closure, LooseRepo, objectId, writeAtomic } from "../export/loose.ts";
 import {
   BackupError,
@@ -29,14 +30,15 @@ export function bundleName(seq: number): string {
   return `bundle-${String(seq).padStart(8, "0")}.nyb`;
 }
 
-/** Files of the gateway directory that are not objects or branches (devices, config). */
-function gatewayFiles(dir: string): Map<string, Uint8Array> {
+/** Files of the gateway directory that are not objects or refs (devices, config). */
+function gatewayFiles(dir: string, gitDir: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
+  const skip = new Set(["objects", "refs"].map((d) => resolve(gitDir, d)));
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       const rel = relative(dir, p).split(sep).join("/");
-      if (rel === "objects" || rel === "refs" || name.includes(".tmp-")) continue;
+      if (skip.has(resolve(p)) || name.includes(".tmp-") || name.endsWith(".lock")) continue;
       if (statSync(p).isDirectory()) walk(p);
       else out.set(rel, new Uint8Array(readFileSync(p)));
     }
@@ -116,8 +118,7 @@ export interface PushResult {
 export function backupPush(gatewayDir: string, target: string, ownerSecret: Uint8Array): PushResult {
   const key = backupKey(ownerSecret);
   try {
-    const store = new LooseRepo(gatewayDir);
-    if (!existsSync(join(gatewayDir, "objects"))) throw new BackupError(`${gatewayDir} is not a gateway data directory`);
+    const store = openStore(gatewayDir);
     mkdirSync(target, { recursive: true });
     const known = new Set<string>();
     const files = new Map<string, string>();
@@ -148,7 +149,7 @@ export function backupPush(gatewayDir: string, target: string, ownerSecret: Uint
       .ids()
       .filter((id) => !known.has(id))
       .map((id) => store.read(id));
-    const nowFiles = gatewayFiles(gatewayDir);
+    const nowFiles = gatewayFiles(gatewayDir, store.gitDir);
     const changed = new Map([...nowFiles].filter(([p, data]) => files.get(p) !== Buffer.from(sha256(data)).toString("hex")));
     const gone = [...files.keys()].filter((p) => !nowFiles.has(p));
     const nowRefs = store.refs();
@@ -195,25 +196,29 @@ export function backupRestore(target: string, newDir: string, ownerSecret: Uint8
   mkdirSync(scratch, { recursive: true });
   const key = backupKey(ownerSecret);
   try {
-    const store = new LooseRepo(scratch);
+    // Files first: bundle 1 carries the repository's config and HEAD, which say
+    // where its objects go (bare, or under .git).
+    let store: LooseRepo | null = null;
     let refs = new Map<string, string>();
     let objects = 0;
     const head = walkChain(
       target,
       key,
       (b) => {
-        for (const o of b.objects) store.write(o.type, o.body);
-        objects += b.objects.length;
         for (const [p, data] of b.files) writeAtomic(safePath(scratch, p), data);
         for (const p of b.gone) rmSync(safePath(scratch, p), { force: true });
+        store ??= new LooseRepo(scratch, !existsSync(join(scratch, "config")) && !existsSync(join(scratch, ".git", "config")));
+        for (const o of b.objects) store.write(o.type, o.body);
+        objects += b.objects.length;
         refs = b.refs;
       },
       false,
     );
-    mkdirSync(join(scratch, "refs", "heads"), { recursive: true });
-    for (const [name, id] of refs) store.setRef(name, id);
+    if (!store) throw new BackupError("the backup holds no bundle");
+    const restored: LooseRepo = store;
+    for (const [name, id] of refs) restored.setRef(name, id);
     // Every branch's whole history must be there (it is, if the chain verified).
-    closure(store, refs.values(), () => false);
+    closure(restored, refs.values(), () => false);
     if (existsSync(dest)) rmSync(dest, { recursive: true });
     renameSync(scratch, dest);
     return { seq: head.seq, objects, refs };

@@ -1,6 +1,6 @@
 // What export and backup read from a gateway data directory. Until the gateway
 // (host/gateway, docs/sync.md) fixes its own layout, a gateway directory is:
-//   GATEWAY_DIR/            a Git directory in SHA-256 format (objects/, refs/heads/)
+//   GATEWAY_DIR/            a Git directory in SHA-256 format, bare or with .git (host/git)
 //     refs/heads/main       the owner's merged history
 //     refs/heads/<device>   one branch per device, named as the device
 //     devices.json          [{ "name": "...", "publicKey": "<64 hex>" }], the device
@@ -39,7 +39,15 @@ export function readDevices(dir: string): DeviceKey[] {
   });
 }
 
+/** Opens the store of a gateway directory (a SHA-256 Git directory, bare or with .git). */
+export function openStore(dir: string): LooseRepo {
+  try {
+    return new LooseRepo(dir);
+  } catch (e) {
+    throw new Error(`${dir} is not a gateway data directory (${(e as Error).message})`);
+  }
+}
+
 export function openGateway(dir: string): Gateway {
-  if (!existsSync(join(dir, "objects"))) throw new Error(`${dir} is not a gateway data directory (no objects/)`);
-  return { dir, store: new LooseRepo(dir), devices: readDevices(dir) };
+  return { dir, store: openStore(dir), devices: readDevices(dir) };
 }
