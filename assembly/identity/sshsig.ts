@@ -196,7 +196,7 @@ function b64Decode(src: usize, n: i32): i32 {
   }
   // RFC 4648 §3.5: leftover bits must be zero and match the padding.
   if (pad > 2 || (acc & ((1 << bits) - 1)) != 0) return E_CORRUPT;
-  if ((bits == 0 && pad != 0) || (bits == 2 && pad != 2) || (bits == 4 && pad != 1)) return E_CORRUPT;
+  if ((bits == 0 && pad != 0) || (bits == 2 && pad != 1) || (bits == 4 && pad != 2)) return E_CORRUPT;
   return len;
 }
 
