@@ -175,3 +175,21 @@ test("bundles or a manifest replayed from an older backup are detected", () => {
 test("another owner's key opens nothing", () => {
   assert.throws(() => backupRestore(target, fresh(), nacl.randomBytes(32)), /manifest fails authentication/);
 });
+
+test("a push interrupted between bundle and manifest is repaired by the next push", () => {
+  const copy = join(root, "gw-interrupted");
+  cpSync(h.dir, copy, { recursive: true });
+  const t = join(root, "target-interrupted");
+  cpSync(target, t, { recursive: true });
+  const manifest = readFileSync(join(t, "manifest.nym"));
+  addCommitsTo(copy);
+  assert.equal(backupPush(copy, t, owner).seq, 4);
+  // The crash: bundle 4 written, manifest not yet.
+  writeFileSync(join(t, "manifest.nym"), manifest);
+  assert.throws(() => backupRestore(t, fresh(), owner), /bundle 4 is not covered by the manifest/);
+  const again = backupPush(copy, t, owner);
+  assert.equal(again.seq, 4);
+  const dir = fresh();
+  backupRestore(t, dir, owner);
+  assert.deepEqual(snapshot(dir), snapshot(copy));
+});
