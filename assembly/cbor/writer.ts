@@ -1,7 +1,7 @@
 // Deterministic encoder (RFC 8949 §4.2.1): shortest arguments, definite lengths,
 // shortest exact floats. Writes into one caller-owned buffer; never allocates
 // after construction. Errors are sticky: the first one stops all later writes.
-import { E_BOUNDS, E_INVAL, OK } from "../abi/errors";
+import { E_BOUNDS, E_CORRUPT, E_INVAL, OK } from "../abi/errors";
 import { floatWidth, toHalf, toSingle } from "./float";
 import {
   CBOR_ARRAY,
@@ -18,7 +18,7 @@ import {
   SIMPLE_UNDEFINED,
   shortestInfo,
 } from "./head";
-import { sortMapEntries } from "./sort";
+import { itemEnd, sortMapEntries } from "./sort";
 import { utf8Encode, utf8Length, utf8Valid } from "./utf8";
 
 export class CborWriter {
@@ -38,6 +38,11 @@ export class CborWriter {
     this.cap = cap < 0 ? 0 : cap;
     this.pos = 0;
     this.err = OK;
+  }
+
+  /** Start of the output buffer (the output is [base(), base() + length())). */
+  base(): usize {
+    return this.buf;
   }
 
   /** Bytes written so far. */
@@ -200,6 +205,27 @@ export class CborWriter {
       store<u8>(p, 0xfb);
       store<u64>(p + 1, bswap<u64>(bits));
     }
+  }
+
+  /**
+   * An array of `count` items taken from [p, p+n) as they are (e.g. merged
+   * entries a scratch writer produced in order). A negative n (a scratch
+   * writer's finish()) becomes this writer's error; E_CORRUPT unless the range is
+   * exactly `count` well-formed items.
+   */
+  arrayFrom(p: usize, n: i32, count: i32): void {
+    if (n < 0) return this.fail(n);
+    if (count < 0 || <i64>count > <i64>n) return this.fail(count < 0 ? E_INVAL : E_CORRUPT);
+    const end = p + <usize>n;
+    let q = p;
+    for (let i = 0; i < count; i++) {
+      const e = itemEnd(q, end);
+      if (e < 0) return this.fail(E_CORRUPT);
+      q = <usize>e;
+    }
+    if (q != end) return this.fail(E_CORRUPT);
+    const d = this.item(CBOR_ARRAY, <u64>count, n);
+    if (d != 0) memory.copy(d, p, <usize>n);
   }
 
   /**

@@ -141,3 +141,30 @@ describe("CborWriter.mapFrom (§4.2.1 key order)", () => {
     expect(w.error()).toBe(E_BOUNDS);
   });
 });
+
+describe("CborWriter.arrayFrom and base (typed values from a scratch writer)", () => {
+  it("copies count items after an array header, propagating the scratch error", () => {
+    const s = new CborWriter(scratch, 256);
+    s.array(2);
+    s.uint(1);
+    s.str("x");
+    s.uint(7);
+    w.reset(buf, 256);
+    w.tag(0x4e594d04);
+    w.arrayFrom(s.base(), s.finish(), 2);
+    expect(out()).toBe("da4e594d04" + "82" + "8201617807");
+    expect(w.base()).toBe(buf);
+    w.reset(buf, 256);
+    w.arrayFrom(scratch, s.finish(), 3); // only two items there
+    expect(w.error()).toBe(E_CORRUPT);
+    w.reset(buf, 256);
+    w.arrayFrom(scratch, 2, 1); // cut inside the first item
+    expect(w.error()).toBe(E_CORRUPT);
+    s.reset(scratch, 1);
+    s.uint(1000);
+    w.reset(buf, 256);
+    w.arrayFrom(scratch, s.finish(), 1);
+    expect(w.error()).toBe(E_BOUNDS);
+    expect(w.length()).toBe(0);
+  });
+});
