@@ -132,31 +132,23 @@ export class Core {
 
   /** Calls an exported function; a panic inside turns into NymotePanic and kills the instance. */
   call(name: string, ...args: (number | bigint)[]): number {
-    if (this.dead) throw this.dead;
-    const fn = this.fns[name];
-    if (typeof fn !== "function") throw new TypeError(`core module has no export ${name}`);
-    try {
-      return Number(fn(...args) ?? 0);
-    } catch (e) {
-      if (this.dead) throw this.dead;
-      if (e instanceof WebAssembly.RuntimeError) {
-        this.dead = new NymotePanic(e.message, name, 0, 0);
-        throw this.dead;
-      }
-      throw e;
-    }
+    return Number(this.invoke(name, args) ?? 0);
   }
 
   /** Like call, for exports that return i64. */
   call64(name: string, ...args: (number | bigint)[]): bigint {
+    return BigInt(this.invoke(name, args) ?? 0);
+  }
+
+  private invoke(name: string, args: (number | bigint)[]): number | bigint | undefined {
     if (this.dead) throw this.dead;
     const fn = this.fns[name];
     if (typeof fn !== "function") throw new TypeError(`core module has no export ${name}`);
     try {
-      return BigInt(fn(...args) ?? 0);
+      return fn(...args);
     } catch (e) {
-      if (this.dead) throw this.dead;
-      if (e instanceof WebAssembly.RuntimeError) this.dead = new NymotePanic(e.message, name, 0, 0);
+      // A trap (unreachable, out-of-bounds) means the instance's state is unknown.
+      if (!this.dead && e instanceof WebAssembly.RuntimeError) this.dead = new NymotePanic(e.message, name, 0, 0);
       throw this.dead ?? e;
     }
   }
