@@ -4,3 +4,4 @@ export * from "./abi/exports";
 export * from "./crypto/exports";
 export * from "./cbor/exports";
 export * from "./store/exports";
+export * from "./store/flash/exports";

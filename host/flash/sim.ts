@@ -64,6 +64,8 @@ export class SimFlash implements FlashDevice {
   ops = 0;
   /** Writes refused because they would have set a 0 bit back to 1. */
   violations = 0;
+  /** When set, every mutating operation appends its length (an erase: -1) here. */
+  opLog: number[] | null = null;
   /** True between a power cut and the next reboot. */
   powerOff = false;
   private plan: CutPlan | null = null;
@@ -166,6 +168,7 @@ export class SimFlash implements FlashDevice {
         return FLASH_E_IO;
       }
     }
+    this.opLog?.push(data.length);
     const cut = this.tick();
     const n = cut ? Math.max(0, Math.min(cut.landed ?? 0, data.length)) : data.length;
     for (let i = 0; i < n; i++) this.bytes[offset + i] &= data[i];
@@ -181,6 +184,7 @@ export class SimFlash implements FlashDevice {
     if (!this.inside(offset, len)) return FLASH_E_BOUNDS;
     if (offset % s !== 0 || len % s !== 0) return FLASH_E_INVAL;
     for (let at = offset; at < offset + len; at += s) {
+      this.opLog?.push(-1);
       const cut = this.tick();
       if (cut) {
         // An interrupted erase leaves each byte untouched, erased, or with some bits set.

@@ -1,0 +1,177 @@
+// Power-cut harness (LittleFS-style): a workload is data (a list of steps); it runs
+// against a SimFlash that cuts power at a chosen operation and byte, the core is
+// re-instantiated on the same flash ("reboot"), and the recovered store is checked
+// against what was acknowledged before the cut. Every failure names the seed, the
+// operation index and the landed byte count that reproduce it.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { FlashStore, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/flash/client.ts";
+import { rng, SimFlash } from "../../host/flash/sim.ts";
+import { Core } from "../../host/runtime/index.ts";
+
+export type Step =
+  | { op: "put"; type: number; body: Uint8Array }
+  | { op: "ref"; name: string; to: number | null } // to: index of an earlier put step, null = delete
+  | { op: "prune"; to: number }
+  | { op: "compact" };
+
+export function gitId(type: number, body: Uint8Array): Uint8Array {
+  const name = ["", "blob", "tree", "commit"][type];
+  return new Uint8Array(createHash("sha256").update(`${name} ${body.length}\0`).update(body).digest());
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/** What the store acknowledged: objects (by hex id) and refs (null: unset). */
+export interface Model {
+  objects: Map<string, Uint8Array>;
+  refs: Map<string, Uint8Array | null>;
+}
+
+export interface RunResult {
+  model: Model;
+  /** The step in flight when the power failed (null: the workload completed). */
+  inflight: Step | null;
+  ids: (Uint8Array | null)[];
+}
+
+export function boot(flash: SimFlash, target: "debug" | "release"): FlashStore {
+  const s = new FlashStore(new Core(target, { flash }));
+  const h = s.open();
+  if (h !== 1) throw new Error(`flash_store_open returned ${h}`);
+  return s;
+}
+
+/** Runs steps until one fails; a failure other than the cut's E_IO is a bug. */
+export function runSteps(store: FlashStore, steps: Step[], flash: SimFlash): RunResult {
+  const model: Model = { objects: new Map(), refs: new Map() };
+  const ids = steps.map((s) => (s.op === "put" ? gitId(s.type, s.body) : null));
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    let rc = 0;
+    if (s.op === "put") {
+      const r = store.put(s.type, s.body);
+      rc = typeof r === "number" ? r : 0;
+      if (rc === 0) {
+        assert.deepEqual(r, ids[i], `step ${i}: put returned a wrong id`);
+        model.objects.set(hex(ids[i] as Uint8Array), s.body);
+      }
+    } else if (s.op === "ref") {
+      const cur = model.refs.get(s.name) ?? null;
+      const to = s.to === null ? null : (ids[s.to] as Uint8Array);
+      rc = store.setRef(s.name, cur, to);
+      if (rc === 0) model.refs.set(s.name, to);
+    } else if (s.op === "prune") {
+      rc = store.prune(ids[s.to] as Uint8Array);
+    } else {
+      rc = store.compact();
+    }
+    if (rc !== 0) {
+      if (!flash.powerOff) throw new Error(`step ${i} (${s.op}) failed with ${rc} without a power cut`);
+      return { model, inflight: s, ids };
+    }
+  }
+  return { model, inflight: null, ids };
+}
+
+/** After a reboot: every acknowledged object and ref is intact, check passes, writes work. */
+export function verifyRecovered(flash: SimFlash, run: RunResult, target: "debug" | "release", where: string): void {
+  const store = boot(flash, target);
+  for (const [id, body] of run.model.objects) {
+    const got = store.get(Buffer.from(id, "hex"));
+    assert.ok(got instanceof Uint8Array, `${where}: acknowledged object ${id.slice(0, 12)} lost (${got})`);
+    assert.deepEqual(got, body, `${where}: acknowledged object ${id.slice(0, 12)} changed`);
+  }
+  const names = new Set(run.model.refs.keys());
+  const inflight = run.inflight;
+  if (inflight?.op === "ref") names.add(inflight.name);
+  for (const name of names) {
+    const got = store.getRef(name);
+    const val = typeof got === "number" ? null : hex(got);
+    const acked = run.model.refs.get(name) ?? null;
+    const allowed = [acked ? hex(acked) : null];
+    if (inflight?.op === "ref" && inflight.name === name) {
+      const to = inflight.to === null ? null : run.ids[inflight.to];
+      allowed.push(to ? hex(to) : null);
+    }
+    assert.ok(
+      allowed.includes(val),
+      `${where}: ref ${name} is ${val?.slice(0, 12)}, expected one of ${allowed.map((a) => a?.slice(0, 12))}`,
+    );
+  }
+  const bad = store.check();
+  assert.equal(bad, 0, `${where}: flash_store_check found ${bad} problems`);
+  // New writes are accepted and durable.
+  const body = new TextEncoder().encode(`after recovery ${where}`);
+  const id = store.put(OBJ_BLOB, body);
+  assert.ok(id instanceof Uint8Array, `${where}: put after recovery failed (${id})`);
+  const cur = store.getRef("after");
+  assert.equal(store.setRef("after", typeof cur === "number" ? null : cur, id), 0, `${where}: ref update after recovery failed`);
+  const again = boot(flash, target);
+  assert.deepEqual(again.get(id), body, `${where}: write after recovery lost`);
+  assert.deepEqual(again.getRef("after"), id, `${where}: ref after recovery lost`);
+  assert.equal(flash.violations, 0, `${where}: a write tried to set a 0 bit to 1`);
+}
+
+/** A deterministic random workload (objects, ref moves and deletes, prunes, compactions). */
+export function randomWorkload(seed: number, n: number): Step[] {
+  const r = rng(seed);
+  const steps: Step[] = [];
+  const puts: number[] = [];
+  const names = ["main", "dev", "sensor/t"];
+  for (let i = 0; i < n; i++) {
+    const x = r();
+    if (puts.length === 0 || x < 0.45) {
+      const big = r() < 0.1;
+      const len = big ? 500 + Math.floor(r() * 1500) : Math.floor(r() * 120);
+      const body = new Uint8Array(len).map(() => Math.floor(r() * 256));
+      const type = [OBJ_BLOB, OBJ_BLOB, OBJ_TREE, OBJ_COMMIT][Math.floor(r() * 4)];
+      puts.push(steps.length);
+      steps.push({ op: "put", type, body });
+    } else if (x < 0.85) {
+      const to = r() < 0.08 ? null : puts[Math.floor(r() * puts.length)];
+      steps.push({ op: "ref", name: names[Math.floor(r() * names.length)], to });
+    } else if (x < 0.93) {
+      steps.push({ op: "prune", to: puts[Math.floor(r() * puts.length)] });
+    } else {
+      steps.push({ op: "compact" });
+    }
+  }
+  return steps;
+}
+
+/** Landed byte counts to try inside a write of len bytes. */
+export function landings(len: number): number[] {
+  if (len <= 0) return [0];
+  return [...new Set([0, 1, Math.floor(len / 2), len - 1].filter((x) => x >= 0 && x < len))];
+}
+
+/** Runs the workload once uncut and returns its operation log (write lengths, -1 for erases). */
+export function trace(steps: Step[], size: number, target: "debug" | "release"): { ops: number[]; evacuated: number } {
+  const flash = new SimFlash({ size });
+  const store = boot(flash, target);
+  flash.opLog = [];
+  flash.reboot();
+  runSteps(store, steps, flash);
+  return { ops: flash.opLog, evacuated: store.stats().evacuated };
+}
+
+/** One power-cut trial: cut at mutating operation `op` with `landed` bytes landed. */
+export function trial(
+  steps: Step[],
+  size: number,
+  op: number,
+  landed: number,
+  seed: number,
+  target: "debug" | "release",
+  label: string,
+): void {
+  const where = `${label} seed=${seed} op=${op} landed=${landed} target=${target}`;
+  const flash = new SimFlash({ size, seed: seed * 7919 + op });
+  const store = boot(flash, target);
+  flash.reboot(); // operation indices count from the start of the workload
+  flash.cutAt(op, landed);
+  const run = runSteps(store, steps, flash);
+  flash.reboot();
+  verifyRecovered(flash, run, target, where);
+}

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { test } from "node:test";
+import { FlashStore, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/flash/client.ts";
+import { SimFlash } from "../../host/flash/sim.ts";
+import { Core } from "../../host/runtime/index.ts";
+
+const E_INVAL = -1;
+const E_NOTFOUND = -7;
+const E_FULL = -8;
+const E_CONFLICT = -9;
+const E_CORRUPT = -5;
+
+function gitId(type: number, body: Uint8Array): Uint8Array {
+  const name = ["", "blob", "tree", "commit"][type];
+  return new Uint8Array(createHash("sha256").update(`${name} ${body.length}\0`).update(body).digest());
+}
+
+function boot(flash: SimFlash, target: "debug" | "release" = "debug"): FlashStore {
+  const s = new FlashStore(new Core(target, { flash }));
+  const h = s.open();
+  assert.equal(h, 1, `open returned ${h}`);
+  return s;
+}
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+for (const target of ["debug", "release"] as const) {
+  test(`flash store (${target}): objects are Git SHA-256 objects, idempotent, and survive a reboot`, () => {
+    const flash = new SimFlash({ size: 64 * 1024 });
+    let s = boot(flash, target);
+    const bodies = [bytes("hello"), new Uint8Array(0), new Uint8Array(3000).map((_, i) => i * 7)];
+    const ids = bodies.map((b, i) => {
+      const id = s.put([OBJ_BLOB, OBJ_TREE, OBJ_COMMIT][i], b);
+      assert.ok(id instanceof Uint8Array);
+      assert.deepEqual(id, gitId([OBJ_BLOB, OBJ_TREE, OBJ_COMMIT][i], b));
+      return id as Uint8Array;
+    });
+    const before = s.stats().appendedBytes;
+    assert.deepEqual(s.put(OBJ_BLOB, bodies[0]), ids[0]);
+    assert.equal(s.stats().appendedBytes, before, "a second put of the same object writes nothing");
+    s = boot(flash, target);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(s.has(ids[i]), 1);
+      assert.equal(s.typeOf(ids[i]), [OBJ_BLOB, OBJ_TREE, OBJ_COMMIT][i]);
+      assert.deepEqual(s.get(ids[i]), bodies[i]);
+    }
+    assert.equal(s.has(new Uint8Array(32).fill(9)), 0);
+    assert.equal(s.get(new Uint8Array(32).fill(9)), E_NOTFOUND);
+    assert.equal(s.check(), 0);
+    assert.equal(flash.violations, 0);
+  });
+
+  test(`flash store (${target}): refs are compare-and-set, deletable, listed in byte order, durable`, () => {
+    const flash = new SimFlash({ size: 64 * 1024 });
+    let s = boot(flash, target);
+    const a = s.put(OBJ_BLOB, bytes("a")) as Uint8Array;
+    const b = s.put(OBJ_BLOB, bytes("b")) as Uint8Array;
+    assert.equal(s.getRef("main"), E_NOTFOUND);
+    assert.equal(s.setRef("main", null, a), 0);
+    assert.equal(s.setRef("main", null, b), E_CONFLICT, "expected unset, but it is set");
+    assert.equal(s.setRef("main", b, b), E_CONFLICT);
+    assert.equal(s.setRef("main", a, b), 0);
+    assert.equal(s.setRef("dev/x", null, a), 0);
+    assert.equal(s.setRef("Zed", null, a), 0);
+    assert.equal(s.setRef("bad name", null, a), E_INVAL);
+    assert.equal(s.setRef("", null, a), E_INVAL);
+    assert.deepEqual(s.refs(), ["Zed", "dev/x", "main"]);
+    s = boot(flash, target);
+    assert.deepEqual(s.getRef("main"), b);
+    assert.deepEqual(s.refs(), ["Zed", "dev/x", "main"]);
+    assert.equal(s.setRef("dev/x", a, null), 0);
+    assert.equal(s.getRef("dev/x"), E_NOTFOUND);
+    s = boot(flash, target);
+    assert.deepEqual(s.refs(), ["Zed", "main"]);
+    assert.equal(s.setRef("dev/x", null, b), 0, "a deleted ref can be created again");
+  });
+}
+
+test("a full partition says E_FULL, keeps every acknowledged object, and still takes ref updates", () => {
+  const flash = new SimFlash({ size: 32 * 1024 }); // 6 log sectors
+  const s = boot(flash);
+  const ids: [Uint8Array, Uint8Array][] = [];
+  let rc = 0;
+  for (let i = 0; i < 1000; i++) {
+    const body = bytes(`reading ${i} ${"x".repeat(200)}`);
+    const id = s.put(OBJ_BLOB, body);
+    if (typeof id === "number") {
+      rc = id;
+      break;
+    }
+    ids.push([id, body]);
+  }
+  assert.equal(rc, E_FULL);
+  assert.ok(ids.length > 40, `only ${ids.length} objects fit`);
+  assert.equal(s.setRef("main", null, ids[0][0]), 0, "ref updates use the reserve");
+  for (const [id, body] of ids) assert.deepEqual(s.get(id), body);
+  assert.equal(s.check(), 0);
+  const t = boot(flash);
+  assert.equal(t.put(OBJ_BLOB, bytes(`reading more ${"y".repeat(200)}`)), E_FULL);
+  assert.deepEqual(t.getRef("main"), ids[0][0]);
+});
+
+test("a bit flip in a stored object is detected by its CRC, reported, and repaired by a new put", () => {
+  const flash = new SimFlash({ size: 64 * 1024 });
+  let s = boot(flash);
+  const body = new Uint8Array(500).fill(0x41);
+  const id = s.put(OBJ_BLOB, body) as Uint8Array;
+  // Fill the sector so the object is no longer in the head (where a bad body reads as torn).
+  for (let i = 0; i < 10; i++) s.put(OBJ_BLOB, new Uint8Array(500).fill(i));
+  // the first record's body starts after the sector header (20) and record header (44)
+  const at = flash.bytes.indexOf(0x41, 2 * 4096);
+  flash.flipBit(at + 100, 2);
+  s = boot(flash);
+  assert.equal(s.has(id), 1);
+  assert.equal(s.get(id), E_CORRUPT);
+  assert.ok(s.check() > 0, "check reports the bad record");
+  assert.deepEqual(s.put(OBJ_BLOB, body), id);
+  assert.deepEqual(s.get(id), body, "the fresh copy is found first");
+});
