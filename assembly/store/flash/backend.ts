@@ -76,3 +76,6 @@ export class FlashBackend extends Backend {
   }
 }
 
+
+/** The one partition's backend (what flash_store_open's handle names). */
+export const flashBackend = new FlashBackend();

@@ -2,14 +2,12 @@
 // against linear memory before use; results are OK, a count, or a negative code.
 import { E_BOUNDS, E_INVAL, E_STATE, OK } from "../../abi/errors";
 import { ID_LEN, REF_NAME_MAX } from "../backend";
-import { FlashBackend } from "./backend";
+import { flashBackend } from "./backend";
 import { checkRecords, compactAll, mount, mounted, refCount, refTarget, stats, writePrune } from "./log";
 
 /** The handle flash_store_open returns (the store's handle table may map it). */
-export const FLASH_HANDLE: i32 = 1;
+const FLASH_HANDLE: i32 = 1;
 const STATS_LEN: i32 = 68;
-
-export const flashBackend = new FlashBackend();
 
 @inline
 function inside(p: usize, n: i32): bool {
