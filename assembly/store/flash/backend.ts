@@ -2,34 +2,17 @@
 // One partition per core, so the log is module state and every FlashBackend
 // instance is a view of it; mount() must have succeeded first.
 import { E_CORRUPT, E_INVAL, E_NOTFOUND, E_STATE, OK } from "../../abi/errors";
-import { Sha256 } from "../../crypto/sha256";
-import { Backend, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../backend";
+import { Backend, OBJ_BLOB, OBJ_COMMIT } from "../backend";
+import { validRefName } from "../memory";
+import { hashObject, validType } from "../objects";
 import { append, getRef, KIND_OBJ, LEVEL_USER, lookup, mounted, readBody, refAt, setRef } from "./log";
 
 const hdr = memory.data(64); // record header of the object being read
-const tmp = memory.data(32);
-const hasher = new Sha256();
-
-// Git object id: SHA-256("<type> <len>\0" ++ body) (Git's SHA-256 object format).
-function objectId(type: i32, body: usize, len: i32, idOut: usize): void {
-  const name = type == OBJ_BLOB ? "blob " : type == OBJ_TREE ? "tree " : "commit ";
-  let n = 0;
-  for (let i = 0; i < name.length; i++) store<u8>(tmp + <usize>(n++), <u8>name.charCodeAt(i));
-  let div = 1;
-  while (len / div >= 10) div *= 10;
-  for (; div > 0; div /= 10) store<u8>(tmp + <usize>(n++), <u8>(0x30 + ((len / div) % 10)));
-  store<u8>(tmp + <usize>(n++), 0);
-  hasher.reset();
-  hasher.update(tmp, n);
-  hasher.update(body, len);
-  hasher.final(idOut);
-}
-
 export class FlashBackend extends Backend {
   put(type: i32, body: usize, len: i32, idOut: usize): i32 {
     if (!mounted) return E_STATE;
-    if (type < OBJ_BLOB || type > OBJ_COMMIT || len < 0) return E_INVAL;
-    objectId(type, body, len, idOut);
+    if (!validType(type) || len < 0) return E_INVAL;
+    hashObject(type, body, len, idOut);
     const loc = lookup(idOut, hdr);
     // Idempotent, except that a stored copy failing its CRC gets a fresh copy, which
     // lookups find first (newest wins).
@@ -68,6 +51,7 @@ export class FlashBackend extends Backend {
   }
 
   setRef(name: usize, nameLen: i32, expected: usize, id: usize): i32 {
+    if (!validRefName(name, nameLen)) return E_INVAL;
     return setRef(name, nameLen, expected, id);
   }
 

@@ -1,12 +1,14 @@
 // The flash store's exports (bindings/abi/flash.json). Every pointer range is checked
 // against linear memory before use; results are OK, a count, or a negative code.
-import { E_BOUNDS, E_INVAL, E_STATE, OK } from "../../abi/errors";
+import { E_BOUNDS, E_INVAL, E_NOMEM, E_STATE, OK } from "../../abi/errors";
+import { registerStore, releaseStore } from "../handles";
 import { ID_LEN, REF_NAME_MAX } from "../backend";
 import { flashBackend } from "./backend";
+import { installLiveness } from "./live";
 import { checkRecords, compactAll, mount, mounted, refCount, refTarget, stats, writePrune } from "./log";
 
-/** The handle flash_store_open returns (the store's handle table may map it). */
-const FLASH_HANDLE: i32 = 1;
+// The store handle registered for the partition by the last flash_store_open.
+let handle: i32 = 0;
 const STATS_LEN: i32 = 68;
 
 @inline
@@ -14,10 +16,19 @@ function inside(p: usize, n: i32): bool {
   return n >= 0 && <u64>p + <u64>n <= (<u64>memory.size() << 16);
 }
 
-/** Mounts the data partition (recovering after any power cut); a store handle or an error. */
+/**
+ * Mounts the data partition (recovering after any power cut) and registers it with
+ * the store's handle table; the handle, which every store_* export takes, or an
+ * error. Opening again re-mounts and replaces the previous handle.
+ */
 export function flash_store_open(): i32 {
+  if (handle != 0) releaseStore(handle);
+  handle = 0;
   const rc = mount();
-  return rc == OK ? FLASH_HANDLE : rc;
+  if (rc != OK) return rc;
+  installLiveness();
+  handle = registerStore(flashBackend);
+  return handle > 0 ? handle : E_NOMEM;
 }
 
 export function flash_obj_put(type: i32, body: usize, len: i32, idOut: usize): i32 {

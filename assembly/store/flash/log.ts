@@ -105,6 +105,9 @@ export let statCopiedBytes: i64 = 0;
 export let statAppendedBytes: i64 = 0;
 export let statPayloadBytes: i64 = 0;
 
+/** Bumped whenever refs or the prune marker change: the liveness filter is stale. */
+export let liveEpoch: i32 = 0;
+
 /** Liveness of an object older than protectSeq; the backend installs the store-aware one. */
 export let liveFilter: (id: usize) => bool = (id: usize): bool => true;
 export function setLiveFilter(f: (id: usize) => bool): void {
@@ -296,6 +299,7 @@ export function mount(): i32 {
     if (rc != OK) return rc;
   }
   protectSeq = nUsed > 0 ? seqOf(orderAt(nUsed - 1)) : 0;
+  liveEpoch++;
   mounted = true;
   return OK;
 }
@@ -427,6 +431,7 @@ export function setRef(name: usize, n: i32, expected: usize, id: usize): i32 {
   if (loc < 0) return <i32>loc;
   // Everything written before this ref is now reachable or garbage.
   protectSeq = seqOf(headSec);
+  liveEpoch++;
   return refSet(name, n, target, <u32>loc);
 }
 
@@ -860,6 +865,7 @@ export function writePrune(id: usize): i32 {
   if (loc < 0) return <i32>loc;
   pruneLoc = <u32>loc;
   memory.copy(pruneId, id, ID_LEN);
+  liveEpoch++;
   return OK;
 }
 
