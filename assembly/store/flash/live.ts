@@ -24,13 +24,13 @@ const STACK_MAX: i32 = 16;
 const VISIT_MAX: i32 = 4096;
 const SEEN_N: i32 = 32;
 
-const bits = memory.data(LIVE_BYTES);
-const stack = memory.data(STACK_MAX * ID_LEN);
-const seenCommits = memory.data(SEEN_N * ID_LEN);
-const seenTrees = memory.data(SEEN_N * ID_LEN);
-const info = new CommitInfo();
-const readers = new StaticArray<TreeReader>(DEPTH_MAX + 1);
-for (let i = 0; i <= DEPTH_MAX; i++) readers[i] = new TreeReader();
+// Taken from the heap at the first flash_store_open (see log.ts allocTables).
+let bits: usize = 0;
+let stack: usize = 0;
+let seenCommits: usize = 0;
+let seenTrees: usize = 0;
+let info: CommitInfo | null = null;
+const readers = new StaticArray<TreeReader | null>(DEPTH_MAX + 1);
 
 /** RAM of the liveness walk in bytes (fixed; reported in docs/flash.md). */
 export const LIVE_RAM: i32 = LIVE_BYTES + STACK_MAX * ID_LEN + 2 * SEEN_N * ID_LEN;
@@ -70,7 +70,7 @@ function walkTree(id: usize, depth: i32): i32 {
   mark(id);
   if (seen(seenTrees, id)) return OK;
   if (depth > DEPTH_MAX) return E_LIMIT;
-  const r = unchecked(readers[depth]);
+  const r = unchecked(readers[depth])!;
   let rc = r.open(flashBackend, id);
   if (rc < 0) return rc;
   while ((rc = r.next()) == 1) {
@@ -104,14 +104,15 @@ function walk(): i32 {
     mark(c);
     if (seen(seenCommits, c)) continue;
     if (flashBackend.typeOf(c) != OBJ_COMMIT) continue; // a ref at a raw object keeps just it
-    let rc = info.read(flashBackend, c);
+    const ci = info!;
+    let rc = ci.read(flashBackend, c);
     if (rc < 0) return rc;
-    rc = walkTree(info.tree, 0);
+    rc = walkTree(ci.tree, 0);
     if (rc < 0) return rc;
     if (pruneLoc != 0 && memory.compare(c, pruneId, ID_LEN) == 0) continue;
-    for (let p = 0; p < info.parentCount; p++) {
+    for (let p = 0; p < ci.parentCount; p++) {
       if (top >= STACK_MAX) return E_LIMIT;
-      memory.copy(stack + <usize>(top++ * ID_LEN), info.parent(p), ID_LEN);
+      memory.copy(stack + <usize>(top++ * ID_LEN), ci.parent(p), ID_LEN);
     }
   }
   return OK;
@@ -127,6 +128,14 @@ function isLive(id: usize): bool {
 
 /** Installs the store-aware liveness filter into the log (called by flash_store_open). */
 export function installLiveness(): void {
+  if (bits == 0) {
+    bits = heap.alloc(<usize>LIVE_RAM);
+    stack = bits + <usize>LIVE_BYTES;
+    seenCommits = stack + <usize>(STACK_MAX * ID_LEN);
+    seenTrees = seenCommits + <usize>(SEEN_N * ID_LEN);
+    info = new CommitInfo();
+    for (let i = 0; i <= DEPTH_MAX; i++) unchecked((readers[i] = new TreeReader()));
+  }
   builtEpoch = -1;
   setLiveFilter(isLive);
 }

@@ -61,14 +61,18 @@ const ST_SEALED: u8 = 3;
 export const WEAR_DELTA: u32 = 16;
 
 // ---- fixed tables ----------------------------------------------------------------
-const secSeq = memory.data(MAX_SECTORS * 4);
-const secErase = memory.data(MAX_SECTORS * 4);
-const secState = memory.data(MAX_SECTORS);
-const order = memory.data(MAX_SECTORS * 2); // in-use sectors, ascending seq
-const index = memory.data(INDEX_BYTES);
-const cache = memory.data(CACHE_N * 8);
+// The large tables are taken from the heap once, at the first mount, so a core that
+// never opens the partition (the gateway's own store, crypto-only hosts) does not
+// pay for them; they are never freed. The small buffers are static.
 const REF_SLOT: i32 = REF_NAME_MAX + 4 + ID_LEN + 4;
-const refs = memory.data(MAX_REFS * REF_SLOT);
+const TABLES: i32 = MAX_SECTORS * (4 + 4 + 1 + 2) + INDEX_BYTES + CACHE_N * 8 + MAX_REFS * REF_SLOT;
+let secSeq: usize = 0;
+let secErase: usize = 0;
+let secState: usize = 0;
+let order: usize = 0; // in-use sectors, ascending seq
+let index: usize = 0;
+let cache: usize = 0;
+let refs: usize = 0;
 const hbuf = memory.data(64); // record or sector header
 const hbuf2 = memory.data(64);
 const hsave = memory.data(64);
@@ -77,9 +81,20 @@ const CBUF: i32 = 256;
 const cbuf = memory.data(CBUF);
 const zeroId = memory.data(ID_LEN);
 
+function allocTables(): void {
+  if (secSeq != 0) return;
+  const base = heap.alloc(<usize>TABLES);
+  secSeq = base;
+  secErase = secSeq + <usize>(MAX_SECTORS * 4);
+  index = secErase + <usize>(MAX_SECTORS * 4);
+  cache = index + <usize>INDEX_BYTES;
+  refs = cache + <usize>(CACHE_N * 8);
+  order = refs + <usize>(MAX_REFS * REF_SLOT);
+  secState = order + <usize>(MAX_SECTORS * 2);
+}
+
 /** RAM the log keeps for any partition, in bytes (reported by flash_store_stats). */
-export const RAM_BYTES: i32 =
-  MAX_SECTORS * 11 + INDEX_BYTES + CACHE_N * 8 + MAX_REFS * REF_SLOT + 64 + 64 + CBUF + 2 * ID_LEN + 64;
+export const RAM_BYTES: i32 = TABLES + 3 * 64 + CBUF + 2 * ID_LEN;
 
 // ---- state -----------------------------------------------------------------------
 export let mounted = false;
@@ -241,6 +256,7 @@ export function mount(): i32 {
   mounted = false;
   let rc = loadGeometry();
   if (rc != OK) return rc;
+  allocTables();
   hdrLen = slotB() + roundUp(8);
   recHS = roundUp(REC_HEAD);
   bloomBytes = INDEX_BYTES / sectorCount;
