@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { openStore } from "../export/gateway.ts";
-import { closure, LooseRepo, objectId, writeAtomic } from "../export/loose.ts";
+import { createStore, type GatewayStore, openStore } from "../export/gateway.ts";
+import { closure, objectId, writeAtomic } from "../export/loose.ts";
 import {
   BackupError,
   type Bundle,
@@ -30,10 +30,10 @@ export function bundleName(seq: number): string {
   return `bundle-${String(seq).padStart(8, "0")}.nyb`;
 }
 
-/** Files of the gateway directory that are not objects or refs (devices, config). */
-function gatewayFiles(dir: string, gitDir: string): Map<string, Uint8Array> {
+/** Files of the gateway directory that the store does not own (devices, config). */
+function gatewayFiles(dir: string, store: GatewayStore): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
-  const skip = new Set(["objects", "refs"].map((d) => resolve(gitDir, d)));
+  const skip = new Set(store.ownPaths.map((d) => resolve(dir, d)));
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
@@ -149,7 +149,7 @@ export function backupPush(gatewayDir: string, target: string, ownerSecret: Uint
       .ids()
       .filter((id) => !known.has(id))
       .map((id) => store.read(id));
-    const nowFiles = gatewayFiles(gatewayDir, store.gitDir);
+    const nowFiles = gatewayFiles(gatewayDir, store);
     const changed = new Map([...nowFiles].filter(([p, data]) => files.get(p) !== Buffer.from(sha256(data)).toString("hex")));
     const gone = [...files.keys()].filter((p) => !nowFiles.has(p));
     const nowRefs = store.refs();
@@ -165,6 +165,7 @@ export function backupPush(gatewayDir: string, target: string, ownerSecret: Uint
         seq,
         prev: head.seq === 0 ? new Uint8Array(32) : head.head,
         createdMs,
+        layout: store.layout,
         refs: nowRefs,
         files: changed,
         gone,
@@ -198,7 +199,7 @@ export function backupRestore(target: string, newDir: string, ownerSecret: Uint8
   try {
     // Files first: bundle 1 carries the repository's config and HEAD, which say
     // where its objects go (bare, or under .git).
-    let store: LooseRepo | null = null;
+    let store: GatewayStore | null = null;
     let refs = new Map<string, string>();
     let objects = 0;
     const head = walkChain(
@@ -207,7 +208,7 @@ export function backupRestore(target: string, newDir: string, ownerSecret: Uint8
       (b) => {
         for (const [p, data] of b.files) writeAtomic(safePath(scratch, p), data);
         for (const p of b.gone) rmSync(safePath(scratch, p), { force: true });
-        store ??= new LooseRepo(scratch, !existsSync(join(scratch, "config")) && !existsSync(join(scratch, ".git", "config")));
+        store ??= createStore(scratch, b.layout);
         for (const o of b.objects) store.write(o.type, o.body);
         objects += b.objects.length;
         refs = b.refs;
@@ -215,7 +216,8 @@ export function backupRestore(target: string, newDir: string, ownerSecret: Uint8
       false,
     );
     if (!store) throw new BackupError("the backup holds no bundle");
-    const restored: LooseRepo = store;
+    const restored: GatewayStore = store;
+    restored.flush();
     for (const [name, id] of refs) restored.setRef(name, id);
     // Every branch's whole history must be there (it is, if the chain verified).
     closure(restored, refs.values(), () => false);

@@ -4,6 +4,7 @@
 //
 // bundle-<seq, 8 digits>.nyb = "NYB1" | nonce[24] | secretbox(plaintext)
 //   plaintext = "NYBP" | u8 1 | chain[16] | u32 seq | prev[32] | u64 createdMs
+//     | u8 layout (0 Git directory, 1 gateway object log; host/export/gateway.ts)
 //     | u32 nRefs  { u16 nameLen | name | id[32] }         every branch (snapshot)
 //     | u32 nFiles { u16 pathLen | path | u32 len | data } files new or changed
 //     | u32 nGone  { u16 pathLen | path }                  files deleted
@@ -50,6 +51,7 @@ export interface Bundle {
   seq: number;
   prev: Uint8Array;
   createdMs: number;
+  layout: "git" | "log";
   refs: Map<string, string>;
   files: Map<string, Uint8Array>;
   gone: string[];
@@ -148,7 +150,14 @@ function open(magic: string, file: Uint8Array, key: Uint8Array, what: string): B
 }
 
 export function sealBundle(b: Bundle, key: Uint8Array): Uint8Array {
-  const w = new Writer().ascii(BUNDLE_INNER).u8(VERSION).bytes(b.chain).u32(b.seq).bytes(b.prev).u64(b.createdMs);
+  const w = new Writer()
+    .ascii(BUNDLE_INNER)
+    .u8(VERSION)
+    .bytes(b.chain)
+    .u32(b.seq)
+    .bytes(b.prev)
+    .u64(b.createdMs)
+    .u8(b.layout === "log" ? 1 : 0);
   w.u32(b.refs.size);
   for (const [name, id] of b.refs) w.name(name).bytes(Buffer.from(id, "hex"));
   w.u32(b.files.size);
@@ -167,6 +176,9 @@ export function openBundle(file: Uint8Array, key: Uint8Array, what: string): Bun
   const seq = r.u32();
   const prev = r.take(32);
   const createdMs = r.u64();
+  const code = r.u8();
+  if (code > 1) throw new BackupError(`${what}: unknown store layout ${code}`);
+  const layout = code === 1 ? "log" : "git";
   const refs = new Map<string, string>();
   for (let n = r.u32(); n > 0; n--) refs.set(r.name(), Buffer.from(r.take(32)).toString("hex"));
   const files = new Map<string, Uint8Array>();
@@ -180,7 +192,7 @@ export function openBundle(file: Uint8Array, key: Uint8Array, what: string): Bun
     objects.push({ type, body: r.take(r.u32()) });
   }
   r.end();
-  return { chain, seq, prev, createdMs, refs, files, gone, objects };
+  return { chain, seq, prev, createdMs, layout, refs, files, gone, objects };
 }
 
 export function sealManifest(m: Manifest, key: Uint8Array): Uint8Array {

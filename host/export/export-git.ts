@@ -38,9 +38,16 @@ export function sshPublicKeyBlob(pk: Uint8Array): Buffer {
   return out;
 }
 
-/** allowed_signers lines (ssh-keygen(1) ALLOWED SIGNERS), one per device, git namespace only. */
+/** allowed_signers lines (ssh-keygen(1) ALLOWED SIGNERS), one per device with a key, git namespace only. */
 export function allowedSigners(devices: DeviceKey[]): string {
-  return devices.map((d) => `${d.name} namespaces="git" ssh-ed25519 ${sshPublicKeyBlob(d.publicKey).toString("base64")}\n`).join("");
+  return devices
+    .flatMap((d) => (d.publicKey ? [`${d.name} namespaces="git" ssh-ed25519 ${sshPublicKeyBlob(d.publicKey).toString("base64")}\n`] : []))
+    .join("");
+}
+
+/** Branches worth exporting: all but the gateway's derived per-device views. */
+export function exportedBranches(refs: Map<string, string>): Map<string, string> {
+  return new Map([...refs].filter(([name]) => !name.startsWith("views/")));
 }
 
 export function git(gitDir: string, args: string[], input?: string | Uint8Array): string {
@@ -83,7 +90,7 @@ export function exportGit(opts: ExportOptions): ExportResult {
   const out = resolve(opts.out);
   initExportRepo(out, gw.devices, opts.textconv);
   const dst = new LooseRepo(out);
-  const refs = gw.store.refs();
+  const refs = exportedBranches(gw.store.refs());
   const order = closure(gw.store, refs.values(), (id) => dst.has(id));
   for (const id of order) {
     const obj = gw.store.read(id);

@@ -109,7 +109,7 @@ export function references(obj: GitObject): string[] {
  * (so writing in this order keeps every stored object's closure complete).
  * Objects for which `stop(id)` is true are neither listed nor entered.
  */
-export function closure(repo: LooseRepo, heads: Iterable<string>, stop: (id: string) => boolean): string[] {
+export function closure(repo: { read(id: string): GitObject }, heads: Iterable<string>, stop: (id: string) => boolean): string[] {
   const order: string[] = [];
   const seen = new Set<string>();
   for (const head of heads) {

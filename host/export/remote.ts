@@ -3,15 +3,15 @@
 // only when every new commit's SSH signature verifies in the core against a known
 // device key (the branch's own device for its head); diverged branches are left
 // for the gateway to merge.
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { Core } from "../runtime/instance.ts";
-import { git } from "./export-git.ts";
+import { exportedBranches, git } from "./export-git.ts";
 import { openGateway } from "./gateway.ts";
+import { closure, LooseRepo } from "./loose.ts";
 import { verifyCommit } from "./sign.ts";
-
-const REMOTE_NS = "refs/nymote-pull";
 
 function isPath(remote: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) && !/^[^/]+@[^/]+:/.test(remote);
@@ -35,62 +35,75 @@ export interface PullResult {
   rejected: { branch: string; commit: string; reason: string }[];
 }
 
+/**
+ * Fetches the remote's branches into a scratch repository, then for each branch
+ * that is new or a fast-forward of the gateway's: checks every commit the gateway
+ * does not have yet, copies the objects in (children first) and moves the branch.
+ */
 export function pullRemote(gatewayDir: string, remote: string, core: Core): PullResult {
   const gw = openGateway(gatewayDir);
-  const dir = resolve(gatewayDir);
-  git(dir, ["-c", "transfer.unpackLimit=2147483647", "fetch", "--quiet", "--no-tags", remote, `+refs/heads/*:${REMOTE_NS}/*`]);
-  const result: PullResult = { updated: [], diverged: [], rejected: [] };
-  const local = gw.store.refs();
-  const fetched = git(dir, ["for-each-ref", "--format=%(refname) %(objectname)", REMOTE_NS])
-    .split("\n")
-    .filter((l) => l.length > 0)
-    .map((l) => l.split(" ") as [string, string]);
-  const keys = new Map(gw.devices.map((d) => [d.name, d.publicKey]));
-  for (const [ref, id] of fetched) {
-    const branch = ref.slice(REMOTE_NS.length + 1);
-    const mine = local.get(branch);
-    if (mine === id) continue;
-    if (mine !== undefined) {
-      try {
-        git(dir, ["merge-base", "--is-ancestor", mine, id]);
-      } catch {
+  const scratch = mkdtempSync(join(tmpdir(), "nymote-pull-"));
+  try {
+    execFileSync("git", ["init", "--quiet", "--bare", "--object-format=sha256", scratch], { stdio: "pipe" });
+    git(scratch, ["-c", "transfer.unpackLimit=2147483647", "fetch", "--quiet", "--no-tags", remote, "+refs/heads/*:refs/heads/*"]);
+    const fetched = new LooseRepo(scratch);
+    const result: PullResult = { updated: [], diverged: [], rejected: [] };
+    const local = gw.store.refs();
+    const keys = new Map(gw.devices.flatMap((d) => (d.publicKey ? [[d.name, d.publicKey] as const] : [])));
+    for (const [branch, id] of exportedBranches(fetched.refs())) {
+      const mine = local.get(branch);
+      if (mine === id) continue;
+      if (mine !== undefined && (!fetched.has(mine) || !isAncestor(scratch, mine, id))) {
         result.diverged.push(branch);
         continue;
       }
+      const fresh = git(scratch, ["rev-list", id])
+        .split("\n")
+        .filter((c) => c.length > 0 && !gw.store.has(c));
+      const device = branch.startsWith("devices/") ? branch.slice("devices/".length) : branch;
+      const reason = checkCommits(fetched, fresh, keys, device, id, core);
+      if (reason) {
+        result.rejected.push({ branch, ...reason });
+        continue;
+      }
+      for (const oid of closure(fetched, [id], (x) => gw.store.has(x))) {
+        const o = fetched.read(oid);
+        gw.store.write(o.type, o.body);
+      }
+      gw.store.flush();
+      gw.store.setRef(branch, id);
+      result.updated.push(branch);
     }
-    const fresh = git(dir, ["rev-list", id, ...(mine ? [`^${mine}`] : [])])
-      .split("\n")
-      .filter((l) => l.length > 0);
-    const reason = checkCommits(gw.store.read.bind(gw.store), fresh, keys, branch, core);
-    if (reason) {
-      result.rejected.push({ branch, ...reason });
-      continue;
-    }
-    gw.store.setRef(branch, id);
-    result.updated.push(branch);
+    return result;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
-  const leftovers = git(dir, ["for-each-ref", "--format=delete %(refname)", REMOTE_NS]);
-  if (leftovers.length > 0) git(dir, ["update-ref", "--stdin"], leftovers);
-  return result;
 }
 
-/** The first new commit that fails: a device branch's head must be signed by its device; any signed commit by a known device. */
+function isAncestor(gitDir: string, a: string, b: string): boolean {
+  return spawnSync("git", ["--git-dir", gitDir, "merge-base", "--is-ancestor", a, b]).status === 0;
+}
+
+/**
+ * The first new commit that fails: the head of a device's branch must be signed
+ * by that device; any other commit that carries a signature, by a known device.
+ */
 function checkCommits(
-  read: (id: string) => { body: Uint8Array },
+  repo: LooseRepo,
   commits: string[],
   keys: Map<string, Uint8Array>,
-  branch: string,
+  device: string,
+  head: string,
   core: Core,
 ): { commit: string; reason: string } | null {
-  for (const [i, id] of commits.entries()) {
-    const body = read(id).body;
-    const signed = Buffer.from(body).includes("\ngpgsig-sha256 ");
-    const own = keys.get(branch);
-    if (i === 0 && own) {
-      if (verifyCommit(core, body, own) !== 0) return { commit: id, reason: `head not signed by device ${branch}` };
+  const own = keys.get(device);
+  for (const id of commits) {
+    const body = repo.read(id).body;
+    if (id === head && own) {
+      if (verifyCommit(core, body, own) !== 0) return { commit: id, reason: `head not signed by device ${device}` };
       continue;
     }
-    if (signed && ![...keys.values()].some((pk) => verifyCommit(core, body, pk) === 0))
+    if (Buffer.from(body).includes("\ngpgsig-sha256 ") && ![...keys.values()].some((pk) => verifyCommit(core, body, pk) === 0))
       return { commit: id, reason: "signature does not verify against any known device" };
   }
   return null;

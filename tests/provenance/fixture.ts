@@ -160,3 +160,41 @@ export function addCommits(h: History, n: number, signer: Signer = sshKeygenSign
   const merged = writeCommit(h.dir, commitText(tree, parents, "gateway", h.time++, "merge devices"));
   git(h.dir, ["update-ref", "refs/heads/main", merged]);
 }
+
+/**
+ * The same history in the gateway's data-directory layout (docs/sync.md,
+ * host/gateway/persist.ts): objects.log records (type u8, len u32 LE, body) in
+ * git's order, refs.json with `main`, `devices/<name>` and a `views/<name>`.
+ */
+export function toLogLayout(h: History, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const codes: Record<string, number> = { blob: 1, tree: 2, commit: 3 };
+  const ids = git(h.dir, ["rev-list", "--objects", "--all", "--reverse"])
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" ")[0]);
+  const parts: Buffer[] = [];
+  for (const id of ids) {
+    const type = git(h.dir, ["cat-file", "-t", id]).trim();
+    const body = execFileSync("git", ["--git-dir", h.dir, "cat-file", type, id]);
+    const head = Buffer.alloc(5);
+    head[0] = codes[type];
+    head.writeUInt32LE(body.length, 1);
+    parts.push(head, body);
+  }
+  writeFileSync(join(dir, "objects.log"), Buffer.concat(parts));
+  const refs: Record<string, string> = { main: git(h.dir, ["rev-parse", "main"]).trim() };
+  for (const d of h.devices) {
+    refs[`devices/${d.name}`] = h.commits.get(d.name)!.at(-1)!;
+    refs[`views/${d.name}`] = refs.main;
+  }
+  writeFileSync(join(dir, "refs.json"), JSON.stringify(refs, null, 1));
+  const devices = h.devices.map((d) => ({
+    name: d.name,
+    write: [`sensors/${d.name}`],
+    read: ["config"],
+    publicKey: Buffer.from(d.publicKey).toString("hex"),
+  }));
+  writeFileSync(join(dir, "devices.json"), JSON.stringify(devices, null, 1));
+  return dir;
+}
