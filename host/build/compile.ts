@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative, resolve } from "node:path";
+import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -60,13 +60,21 @@ function stampOf(opts: CompileOptions): string {
   return h.digest("hex");
 }
 
+// Debian's native wasm-opt is ~30x faster than binaryen's JS build. Search PATH
+// ourselves: under npm scripts node_modules/.bin comes first and holds the JS one.
+let nativeWasmOpt: string | null | undefined;
 function findNativeWasmOpt(): string | null {
-  try {
-    execFileSync("wasm-opt", ["--version"], { stdio: "ignore" });
-    return "wasm-opt";
-  } catch {
-    return null;
+  if (nativeWasmOpt !== undefined) return nativeWasmOpt;
+  nativeWasmOpt = null;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir || dir.includes("node_modules")) continue;
+    const candidate = join(dir, "wasm-opt");
+    if (existsSync(candidate)) {
+      nativeWasmOpt = candidate;
+      break;
+    }
   }
+  return nativeWasmOpt;
 }
 
 function wasmOpt(file: string, level: string[]): void {
