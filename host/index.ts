@@ -1,4 +1,5 @@
 // The nymote host library. Parts are also importable on their own (nymote/crypto, nymote/runtime).
 
 export * from "./flash/index.ts";
+export * from "./identity/index.ts";
 export * from "./runtime/index.ts";

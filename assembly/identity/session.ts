@@ -50,7 +50,9 @@ import {
 
 export const BODY_MAX: i32 = 4096;
 export const HEADER_BYTES: i32 = 34;
-export const MAX_SESSIONS: i32 = 8;
+/** Sessions at once: 8 in the gateway build (-O3, up to 64 MiB), 2 in the device
+ *  builds, whose 128 KiB memory the store and sync share (a session is ~17.5 KiB). */
+export const MAX_SESSIONS: i32 = ASC_OPTIMIZE_LEVEL >= 3 ? 8 : 2;
 /** Handshake plus certificate exchange must finish within this (onTimer). */
 export const HANDSHAKE_TIMEOUT_MS: i64 = 10_000;
 

@@ -137,8 +137,8 @@ export function readCertificate(cose: Uint8Array, issuer: Uint8Array): Certifica
   if (m.get(1) !== KIND_CERTIFICATE) throw new IdentityError("not a certificate");
   return {
     serial: m.get(2) as number,
-    issuer: m.get(3) as Uint8Array,
-    device: m.get(4) as Uint8Array,
+    issuer: new Uint8Array(m.get(3) as Uint8Array),
+    device: new Uint8Array(m.get(4) as Uint8Array),
     name: m.get(5) as string,
     write: m.get(6) as string[],
     read: m.get(7) as string[],
@@ -150,5 +150,10 @@ export function readCertificate(cose: Uint8Array, issuer: Uint8Array): Certifica
 export function readRevocationList(cose: Uint8Array, issuer: Uint8Array): RevocationList {
   const m = openSign1(cose, issuer);
   if (m.get(1) !== KIND_REVOCATIONS) throw new IdentityError("not a revocation list");
-  return { sequence: m.get(2) as number, issuer: m.get(3) as Uint8Array, issuedAt: m.get(4) as number, serials: m.get(5) as number[] };
+  return {
+    sequence: m.get(2) as number,
+    issuer: new Uint8Array(m.get(3) as Uint8Array),
+    issuedAt: m.get(4) as number,
+    serials: m.get(5) as number[],
+  };
 }

@@ -4,6 +4,8 @@
 import type { Socket } from "node:net";
 import { check } from "../runtime/errors.ts";
 import type { Core } from "../runtime/instance.ts";
+import { issueCertificate } from "./cert.ts";
+import { nextSerial, type OwnerIdentity } from "./keys.ts";
 
 export const EV_NONE = 0;
 export const EV_HANDSHAKE = 1;
@@ -51,7 +53,7 @@ export class DeviceIdentity {
   }
 }
 
-const IO_BYTES = 16384;
+const IO_BYTES = 4096;
 
 /** One session in a core. Methods return raw codes where a peer can cause them. */
 export class CoreSession {
@@ -252,4 +254,30 @@ export function pumpSocket(
       socket.end();
     },
   };
+}
+
+/**
+ * Enrolls a core (a gateway's, or a device on the bench) with the owner's keys:
+ * issues its certificate with the next serial of the owner's data directory.
+ */
+export function enrollCore(
+  device: DeviceIdentity,
+  owner: OwnerIdentity,
+  opts: { name: string; write?: string[]; read?: string[]; days?: number },
+): Uint8Array {
+  const now = Math.floor(Date.now() / 1000);
+  const cert = issueCertificate(
+    {
+      serial: nextSerial(owner.dir),
+      device: device.publicKey(),
+      name: opts.name,
+      write: opts.write ?? [],
+      read: opts.read ?? [],
+      notBefore: now - 3600,
+      notAfter: now + (opts.days ?? 365) * 86400,
+    },
+    owner.secretKey,
+  );
+  check(device.enroll(owner.publicKey, owner.networkKey, cert), "identity_enroll");
+  return cert;
 }
