@@ -174,8 +174,10 @@ export class Session {
     return err;
   }
 
+  // At most one of each event is ever queued (EV_DATA is coalesced), so the
+  // queue of 8 cannot overflow and EV_CLOSED is never lost.
   private push(ev: i32): void {
-    if (this.evCount == EVENTS) return; // EV_DATA is level-triggered; others come at most once each
+    for (let i = 0; i < this.evCount; i++) if (unchecked(this.events[(this.evHead + i) % EVENTS]) == ev) return;
     unchecked((this.events[(this.evHead + this.evCount) % EVENTS] = ev));
     this.evCount++;
   }

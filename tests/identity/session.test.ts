@@ -427,3 +427,18 @@ test("enrollCore: an owner data directory enrolls a gateway core and a device co
   assert.equal(c.remoteName(), "gateway");
   assert.deepEqual(dev.ownerKey(), owner.publicKey);
 });
+
+test("events are coalesced: a goodbye after many unpolled data frames is still reported", () => {
+  const { server, client } = pair("release");
+  const { s, c } = open(server, client);
+  shuttle(c, s);
+  assert.deepEqual(s.events(), [EV_HANDSHAKE, EV_PEER]);
+  for (let i = 0; i < 20; i++) {
+    c.write(new Uint8Array([i]));
+    s.receive(c.take());
+    assert.deepEqual(s.read(), new Uint8Array([i]));
+  }
+  c.close();
+  s.receive(c.take());
+  assert.deepEqual(s.events(), [EV_DATA, EV_CLOSED]);
+});
