@@ -212,12 +212,9 @@ export class Session {
       case CERT:
       case OPEN: {
         if (this.bodyLen < 0) return HEADER_BYTES;
-        // Backpressure: take a body only when its plaintext fits in READ.
-        if (this.state == OPEN && this.readStart + this.readLen + this.bodyLen > READ_CAP) {
-          if (READ_CAP - this.readLen < this.bodyLen) return 0;
-          memory.copy(this.block + READ, this.block + READ + <usize>this.readStart, <usize>this.readLen);
-          this.readStart = 0;
-        }
+        // Backpressure, and frame boundaries kept: a body is taken only once the
+        // previous frame's plaintext has been read out entirely.
+        if (this.state == OPEN && this.readLen > 0) return 0;
         return HEADER_BYTES + this.bodyLen;
       }
     }
@@ -320,7 +317,7 @@ export class Session {
     const b = this.block;
     const len = this.bodyLen;
     nonceIncrement(b + DEC_NONCE);
-    const dst = this.state == CERT ? b + PEER_CERT : b + READ + <usize>(this.readStart + this.readLen);
+    const dst = this.state == CERT ? b + PEER_CERT : b + READ;
     if (secretboxOpen(dst, b + IN + 18, len + 16, b + DEC_NONCE, b + DEC_KEY) != OK) return E_AUTH;
     nonceIncrement(b + DEC_NONCE);
     this.inLen = 0;
@@ -334,13 +331,14 @@ export class Session {
       return OK;
     }
     if (len > 0) {
-      if (this.readLen == 0) this.push(EV_DATA);
-      this.readLen += len;
+      this.push(EV_DATA);
+      this.readStart = 0;
+      this.readLen = len;
     }
     return OK;
   }
 
-  // Appends one frame (len <= BODY_MAX, room checked by the caller or here).
+  // Appends one frame (len <= BODY_MAX), or E_AGAIN when it does not fit whole.
   private frame(p: usize, len: i32): i32 {
     if (this.outLen + HEADER_BYTES + len > OUT_CAP) return E_AGAIN;
     const b = this.block;
@@ -360,24 +358,24 @@ export class Session {
     return OK;
   }
 
-  /** Encrypts up to n bytes of application data into frames; returns bytes taken
-   *  (0 when the output is full: take() first). */
+  /** Encrypts application data as frames of BODY_MAX bytes and a last shorter one;
+   *  a frame is written whole or not at all, so n <= BODY_MAX is exactly one frame
+   *  (one message) or nothing. Returns bytes taken (0: output full, take() first). */
   write(p: usize, n: i32): i32 {
     if (this.state == FAILED) return this.error;
     if (this.state != OPEN || this.closing) return E_STATE;
     if (n < 0) return E_INVAL;
     let used = 0;
     while (used < n) {
-      const room = OUT_CAP - this.outLen - HEADER_BYTES;
-      if (room <= 0) break;
-      const len = min(min(n - used, BODY_MAX), room);
-      this.frame(p + <usize>used, len);
+      const len = min(n - used, BODY_MAX);
+      if (this.frame(p + <usize>used, len) != OK) break;
       used += len;
     }
     return used;
   }
 
-  /** Copies up to cap bytes of received plaintext to out; returns how many. */
+  /** Copies up to cap bytes of the current frame's plaintext to out; returns how
+   *  many. With cap >= BODY_MAX one read is one whole frame (one message). */
   read(out: usize, cap: i32): i32 {
     if (this.state == FAILED) return this.error;
     if (cap < 0) return E_INVAL;

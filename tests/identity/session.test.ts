@@ -442,3 +442,21 @@ test("events are coalesced: a goodbye after many unpolled data frames is still r
   s.receive(c.take());
   assert.deepEqual(s.events(), [EV_DATA, EV_CLOSED]);
 });
+
+test("frames are messages: a write of <= 4096 bytes is one frame or nothing, a read one frame", () => {
+  const { server, client } = pair("release");
+  const { s, c } = open(server, client);
+  shuttle(c, s);
+  const msgs = [100, 200, 4096, 1].map((n) => nacl.randomBytes(n));
+  for (const m of msgs) assert.equal(c.write(m), m.length);
+  // the send buffer holds 8260 bytes: 4096 + 34 more does not fit whole, so nothing is taken
+  assert.equal(c.write(nacl.randomBytes(4096)), 0);
+  const wire = c.take();
+  assert.equal(wire.length, 100 + 200 + 4096 + 1 + 4 * 34);
+  let off = 0;
+  for (const m of msgs) {
+    off += s.receive(wire.subarray(off));
+    assert.deepEqual(s.read(), m);
+  }
+  assert.equal(off, wire.length);
+});
