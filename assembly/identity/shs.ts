@@ -93,6 +93,21 @@ function deriveSecret3(b: usize): void {
   wipe(cat, 128);
 }
 
+// Our long-term key (as X25519) times a remote ephemeral point: aB or Ab.
+function longTermDh(out: usize, point: usize): i32 {
+  ed25519SkToX25519(cat, deviceSk);
+  const err = x25519(out, cat, point);
+  wipe(cat, 32);
+  return err;
+}
+
+// The bytes the client signs in message 3: K ‖ B ‖ sha256(ab).
+function helloSigned(b: usize, serverPk: usize): void {
+  memory.copy(cat, networkKey, 32);
+  memory.copy(cat + 32, serverPk, 32);
+  memory.copy(cat + 64, b + SHASH, 32);
+}
+
 // The bytes the server signs in message 4: K ‖ H ‖ A ‖ sha256(ab).
 function acceptSigned(b: usize): void {
   memory.copy(cat, networkKey, 32);
@@ -105,10 +120,7 @@ export function shsClientAuth(b: usize, out: usize): i32 {
   if (ed25519PkToX25519(cat, b + REMOTE_PK) != OK) return E_AUTH;
   if (x25519(b + A_B, b + EPH_SK, cat) != OK) return E_AUTH;
   deriveSecret2(b);
-  // H = sign_a(K ‖ B ‖ sha256(ab))
-  memory.copy(cat, networkKey, 32);
-  memory.copy(cat + 32, b + REMOTE_PK, 32);
-  memory.copy(cat + 64, b + SHASH, 32);
+  helloSigned(b, b + REMOTE_PK);
   ed25519Sign(b + HELLO, cat, 96, deviceSk);
   memory.copy(b + HELLO + 64, devicePk, 32);
   secretbox(out, b + HELLO, 96, zeroNonce, b + SECRET2);
@@ -117,15 +129,10 @@ export function shsClientAuth(b: usize, out: usize): i32 {
 
 /** Server, message 3 in: learns and authenticates the client's key (to REMOTE_PK). */
 export function shsServerOnAuth(b: usize, msg: usize): i32 {
-  ed25519SkToX25519(cat, deviceSk);
-  const err = x25519(b + A_B, cat, b + REMOTE_EPH);
-  wipe(cat, 32);
-  if (err != OK) return E_AUTH;
+  if (longTermDh(b + A_B, b + REMOTE_EPH) != OK) return E_AUTH;
   deriveSecret2(b);
   if (secretboxOpen(b + HELLO, msg, AUTH_BYTES, zeroNonce, b + SECRET2) != OK) return E_AUTH;
-  memory.copy(cat, networkKey, 32);
-  memory.copy(cat + 32, devicePk, 32);
-  memory.copy(cat + 64, b + SHASH, 32);
+  helloSigned(b, devicePk);
   if (ed25519Verify(b + HELLO, cat, 96, b + HELLO + 64) != OK) return E_AUTH;
   memory.copy(b + REMOTE_PK, b + HELLO + 64, 32);
   if (ed25519PkToX25519(cat, b + REMOTE_PK) != OK) return E_AUTH;
@@ -143,10 +150,7 @@ export function shsServerAccept(b: usize, out: usize): void {
 
 /** Client, message 4 in: the server proves it holds b and saw our H. */
 export function shsClientOnAccept(b: usize, msg: usize): i32 {
-  ed25519SkToX25519(cat, deviceSk);
-  const err = x25519(b + A_B2, cat, b + REMOTE_EPH);
-  wipe(cat, 32);
-  if (err != OK) return E_AUTH;
+  if (longTermDh(b + A_B2, b + REMOTE_EPH) != OK) return E_AUTH;
   deriveSecret3(b);
   if (secretboxOpen(sig, msg, ACCEPT_BYTES, zeroNonce, b + SECRET3) != OK) return E_AUTH;
   acceptSigned(b);

@@ -79,18 +79,24 @@ export class CoreSession {
     return new CoreSession(core, check(core.call("identity_session_server", flags, BigInt(opts.now ?? 0)), "identity_session_server"));
   }
 
-  /** Feeds bytes; returns how many were consumed, or the session's error (< 0). */
-  receive(data: Uint8Array): number {
+  // Passes data through `fn` (receive or write) in IO_BYTES pieces until it takes
+  // less than offered; returns the total taken or the first error.
+  private feed(fn: string, data: Uint8Array): number {
     let used = 0;
     while (used < data.length) {
       const n = Math.min(IO_BYTES, data.length - used);
       this.core.write(this.io, data.subarray(used, used + n));
-      const rc = this.core.call("identity_session_receive", this.handle, this.io, n);
+      const rc = this.core.call(fn, this.handle, this.io, n);
       if (rc < 0) return rc;
       used += rc;
       if (rc < n) break;
     }
     return used;
+  }
+
+  /** Feeds bytes; returns how many were consumed, or the session's error (< 0). */
+  receive(data: Uint8Array): number {
+    return this.feed("identity_session_receive", data);
   }
 
   /** Everything waiting to be sent. */
@@ -121,16 +127,7 @@ export class CoreSession {
 
   /** Encrypts as much of data as fits; bytes taken, or a negative code. */
   write(data: Uint8Array): number {
-    let used = 0;
-    while (used < data.length) {
-      const n = Math.min(IO_BYTES, data.length - used);
-      this.core.write(this.io, data.subarray(used, used + n));
-      const rc = this.core.call("identity_session_write", this.handle, this.io, n);
-      if (rc < 0) return rc;
-      used += rc;
-      if (rc < n) break;
-    }
-    return used;
+    return this.feed("identity_session_write", data);
   }
 
   read(): Uint8Array {
