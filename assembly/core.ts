@@ -5,4 +5,3 @@ export * from "./crypto/exports";
 export * from "./cbor/exports";
 export * from "./store/exports";
 export * from "./store/flash/exports";
-export * from "./identity/exports";
