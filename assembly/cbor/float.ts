@@ -1,84 +1,80 @@
-// IEEE-754 width selection and widening for CBOR floats, on raw bits only: Wasm's
+// IEEE-754 width selection and conversion for CBOR floats, on raw bits only: Wasm's
 // f32<->f64 conversions may canonicalise NaN payloads, so no float arithmetic here.
 // RFC 8949 §4.2.1: a deterministic float uses the shortest of half (binary16),
 // single (binary32) and double (binary64) that represents the value exactly.
+// A narrow format has expBits exponent bits (bias 2^(expBits-1) - 1) and mantBits
+// stored mantissa bits: half 5/10, single 8/23.
 
-/** Number of trailing zero bits needed in the 53-bit significand (implicit 1
- *  included) for a value with unbiased exponent e to be a multiple of 2^minExp. */
-@inline function fitsUnits(sig: u64, e: i32, minExp: i32): bool {
-  // value = sig * 2^(e-52); a multiple of 2^minExp iff ctz(sig) >= 52 + minExp - e.
-  const need = 52 + minExp - e;
-  return need <= 0 || <i32>ctz(sig) >= need;
+const MANT52: u64 = 0xfffffffffffff;
+
+/** True if the double with these bits is exactly representable in the narrow format. */
+function fits(bits: u64, expBits: i32, mantBits: i32): bool {
+  const exp = <i32>((bits >> 52) & 0x7ff);
+  const mant = bits & MANT52;
+  // Inf and NaN: the payload's dropped low bits must be zero.
+  if (exp == 0x7ff) return (mant & ((<u64>1 << <u64>(52 - mantBits)) - 1)) == 0;
+  if (exp == 0) return mant == 0; // ±0; double subnormals are below single range
+  const bias = (1 << (expBits - 1)) - 1;
+  const e = exp - 1023;
+  const minUnit = 1 - bias - mantBits; // exponent of the smallest subnormal
+  if (e > bias || e < minUnit) return false;
+  // value = sig * 2^(e-52) must be a multiple of the format's unit at exponent e.
+  const unit = e >= 1 - bias ? e - mantBits : minUnit;
+  const need = 52 + unit - e;
+  return need <= 0 || <i32>ctz(mant | (<u64>1 << 52)) >= need;
 }
 
 /** Bytes (2, 4 or 8) of the shortest exact encoding of the double with these bits. */
 export function floatWidth(bits: u64): i32 {
-  const exp = <i32>((bits >> 52) & 0x7ff);
-  const mant = bits & 0xfffffffffffff;
-  if (exp == 0x7ff) {
-    // Inf and NaN: the payload's dropped low bits must be zero.
-    if ((mant & 0x3ffffffffff) == 0) return 2;
-    if ((mant & 0x1fffffff) == 0) return 4;
-    return 8;
-  }
-  if (exp == 0) return mant == 0 ? 2 : 8; // ±0; double subnormals are below single range
-  const e = exp - 1023;
-  const sig = mant | (<u64>1 << 52);
-  if (e >= -24 && e <= 15 && fitsUnits(sig, e, e >= -14 ? e - 10 : -24)) return 2;
-  if (e >= -149 && e <= 127 && fitsUnits(sig, e, e >= -126 ? e - 23 : -149)) return 4;
+  if (fits(bits, 5, 10)) return 2;
+  if (fits(bits, 8, 23)) return 4;
   return 8;
 }
 
-/** Half bits of a double that floatWidth() reported as width 2. */
+/** The narrow-format bits of a double for which fits() holds. */
+function narrow(bits: u64, expBits: i32, mantBits: i32): u32 {
+  const sign = <u32>(bits >> 63) << (expBits + mantBits);
+  const exp = <i32>((bits >> 52) & 0x7ff);
+  const mant = bits & MANT52;
+  const expMax = (1 << expBits) - 1;
+  const bias = (1 << (expBits - 1)) - 1;
+  const drop = <u64>(52 - mantBits);
+  if (exp == 0x7ff) return sign | (<u32>expMax << mantBits) | <u32>(mant >> drop);
+  if (exp == 0) return sign;
+  const e = exp - 1023;
+  if (e >= 1 - bias) return sign | (<u32>(e + bias) << mantBits) | <u32>(mant >> drop);
+  // Subnormal: the value in units of the smallest subnormal, 2^(1-bias-mantBits).
+  return sign | <u32>((mant | (<u64>1 << 52)) >> <u64>(52 + 1 - bias - mantBits - e));
+}
+
+/** The double bits of a narrow-format value, exactly (NaN payload kept). */
+function widen(v: u32, expBits: i32, mantBits: i32): u64 {
+  const sign = <u64>(v >> (expBits + mantBits)) << 63;
+  const expMax = (1 << expBits) - 1;
+  const bias = (1 << (expBits - 1)) - 1;
+  const exp = <i32>(v >> mantBits) & expMax;
+  const mant = <u64>(v & ((1 << mantBits) - 1));
+  const lift = <u64>(52 - mantBits);
+  if (exp == expMax) return sign | (<u64>0x7ff << 52) | (mant << lift);
+  if (exp != 0) return sign | (<u64>(exp - bias + 1023) << 52) | (mant << lift);
+  if (mant == 0) return sign;
+  // Subnormal mant * 2^(1-bias-mantBits): its leading 1 becomes the implicit bit.
+  const p = 63 - <i32>clz(mant);
+  return sign | (<u64>(p + 1 - bias - mantBits + 1023) << 52) | ((mant << <u64>(52 - p)) & MANT52);
+}
+
 export function toHalf(bits: u64): u16 {
-  const sign = <u16>((bits >> 48) & 0x8000);
-  const exp = <i32>((bits >> 52) & 0x7ff);
-  const mant = bits & 0xfffffffffffff;
-  if (exp == 0x7ff) return sign | 0x7c00 | <u16>(mant >> 42);
-  if (exp == 0) return sign;
-  const e = exp - 1023;
-  if (e >= -14) return sign | <u16>((e + 15) << 10) | <u16>(mant >> 42);
-  // Subnormal half: value in units of 2^-24.
-  return sign | <u16>((mant | (<u64>1 << 52)) >> <u64>(28 - e));
+  return <u16>narrow(bits, 5, 10);
 }
 
-/** Single bits of a double that floatWidth() reported as width <= 4. */
 export function toSingle(bits: u64): u32 {
-  const sign = <u32>((bits >> 32) & 0x80000000);
-  const exp = <i32>((bits >> 52) & 0x7ff);
-  const mant = bits & 0xfffffffffffff;
-  if (exp == 0x7ff) return sign | 0x7f800000 | <u32>(mant >> 29);
-  if (exp == 0) return sign;
-  const e = exp - 1023;
-  if (e >= -126) return sign | (<u32>(e + 127) << 23) | <u32>(mant >> 29);
-  // Subnormal single: value in units of 2^-149.
-  return sign | <u32>((mant | (<u64>1 << 52)) >> <u64>(-97 - e));
+  return narrow(bits, 8, 23);
 }
 
-/** Double bits (sign clear) of mant * 2^unitExp, mant != 0: a normal double. */
-@inline function subnormalToDouble(mant: u64, unitExp: i32): u64 {
-  const p = 63 - <i32>clz(mant); // the leading 1 becomes the implicit bit
-  return (<u64>(p + unitExp + 1023) << 52) | ((mant << <u64>(52 - p)) & 0xfffffffffffff);
-}
-
-/** Double bits of a half, exactly (NaN payload kept). */
 export function fromHalf(h: u32): u64 {
-  const sign = <u64>(h & 0x8000) << 48;
-  const exp = <i32>((h >> 10) & 0x1f);
-  const mant = <u64>(h & 0x3ff);
-  if (exp == 0x1f) return sign | (<u64>0x7ff << 52) | (mant << 42);
-  if (exp != 0) return sign | (<u64>(exp - 15 + 1023) << 52) | (mant << 42);
-  if (mant == 0) return sign;
-  return sign | subnormalToDouble(mant, -24);
+  return widen(h & 0xffff, 5, 10);
 }
 
-/** Double bits of a single, exactly (NaN payload kept). */
 export function fromSingle(s: u32): u64 {
-  const sign = <u64>(s & 0x80000000) << 32;
-  const exp = <i32>((s >> 23) & 0xff);
-  const mant = <u64>(s & 0x7fffff);
-  if (exp == 0xff) return sign | (<u64>0x7ff << 52) | (mant << 29);
-  if (exp != 0) return sign | (<u64>(exp - 127 + 1023) << 52) | (mant << 29);
-  if (mant == 0) return sign;
-  return sign | subnormalToDouble(mant, -149);
+  return widen(s, 8, 23);
 }

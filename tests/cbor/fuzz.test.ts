@@ -8,7 +8,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { Core } from "../../host/runtime/index.ts";
 import { value } from "./arbitrary.ts";
-import { canonicalize, check, E, encodeNoisy, hex, walk } from "./model.ts";
+import { canonicalize, check, E, encodeNoisy, hex, rng, walk } from "./model.ts";
 
 const LONG = process.env.NYMOTE_LONG === "1";
 const runs = (n: number) => (LONG ? n * 50 : n);
@@ -77,16 +77,6 @@ function mutate(b: Uint8Array, muts: Mutation[]): Uint8Array {
     else if (m.op === "inflate") a.splice(at, 1, ...inflatedHeaders[m.which]);
   }
   return Uint8Array.from(a);
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
 }
 
 for (const target of ["debug", "release", "gateway"] as const) {

@@ -198,6 +198,17 @@ export function encodeNoisy(v: V, rand: () => number, stringWidthMax = 8): Uint8
   return Uint8Array.from(out);
 }
 
+/** A deterministic pseudo-random stream (xorshift32) for encodeNoisy, from a fast-check seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
 /** v with every map in canonical key order (what decoding the canonical encoding yields). */
 export function sortedModel(v: V): V {
   switch (v.t) {

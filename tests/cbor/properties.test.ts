@@ -11,23 +11,12 @@ import { Decoder, Encoder } from "cbor-x";
 import fc from "fast-check";
 import { Core } from "../../host/runtime/index.ts";
 import { value } from "./arbitrary.ts";
-import { canonicalize, check, E, encodeCanonical, encodeNoisy, hex, norm, sortedModel, toCborx, walk } from "./model.ts";
+import { canonicalize, check, doubleBits, E, encodeCanonical, encodeNoisy, hex, norm, rng, sortedModel, toCborx, walk } from "./model.ts";
 
 const LONG = process.env.NYMOTE_LONG === "1";
 const runs = (n: number) => (LONG ? n * 50 : n);
 
 const cborx = new Decoder({ mapsAsObjects: false, useRecords: false });
-
-/** A deterministic pseudo-random stream for the noisy encoder, from a fast-check seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** A text string item around arbitrary payload bytes. */
 function textItem(payload: Uint8Array): Uint8Array {
@@ -53,8 +42,44 @@ const utf8ish = fc
   )
   .map((b) => new Uint8Array(b));
 
+/** The double bits of a half, by arithmetic on its fields (NaN payloads by bits). */
+function halfToDoubleBits(h: number): bigint {
+  const sign = h >> 15 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0x1f) return (BigInt(h >> 15) << 63n) | (0x7ffn << 52n) | (BigInt(m) << 42n);
+  return doubleBits(sign * (e === 0 ? m * 2 ** -24 : (1 + m / 1024) * 2 ** (e - 15)));
+}
+
+/** The double bits of a single, through DataView (NaN payloads by bits). */
+function singleToDoubleBits(s: number): bigint {
+  if (((s >>> 23) & 0xff) === 0xff && (s & 0x7fffff) !== 0)
+    return (BigInt(s >>> 31) << 63n) | (0x7ffn << 52n) | (BigInt(s & 0x7fffff) << 29n);
+  const dv = new DataView(new ArrayBuffer(4));
+  dv.setUint32(0, s);
+  return doubleBits(dv.getFloat32(0));
+}
+
 for (const target of ["debug", "release"] as const) {
   const core = new Core(target);
+
+  test(`every half, and random singles, widen exactly and re-encode in their shortest width (${target})`, () => {
+    for (let h = 0; h < 0x10000; h++) {
+      const b = Uint8Array.of(0xf9, h >> 8, h & 0xff);
+      const v = walk(core, b, 1);
+      assert.deepEqual(v, { t: "float", bits: halfToDoubleBits(h) }, `half ${h.toString(16)}`);
+      assert.equal(hex(canonicalize(core, b)), hex(b));
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (s) => {
+        const b = Uint8Array.of(0xfa, s >>> 24, (s >>> 16) & 0xff, (s >>> 8) & 0xff, s & 0xff);
+        const bits = singleToDoubleBits(s);
+        assert.deepEqual(walk(core, b), { t: "float", bits });
+        assert.equal(hex(canonicalize(core, b)), hex(encodeCanonical({ t: "float", bits })));
+      }),
+      { numRuns: runs(3000) },
+    );
+  });
 
   test(`text strings are accepted exactly when the WHATWG fatal UTF-8 decoder accepts them (${target})`, () => {
     const fatal = new TextDecoder("utf-8", { fatal: true });
