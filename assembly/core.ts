@@ -5,3 +5,4 @@ export * from "./crypto/exports";
 export * from "./cbor/exports";
 export * from "./store/exports";
 export * from "./store/flash/exports";
+export * from "./sync/exports";

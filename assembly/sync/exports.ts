@@ -1,0 +1,177 @@
+// Sync exports the host calls (bindings/abi/sync.json). Every pointer range is
+// checked against linear memory before use; errors are negative ABI codes.
+import { E_BOUNDS, E_INVAL, E_LIMIT, E_NOTFOUND, OK } from "../abi/errors";
+import { Backend, ID_LEN, REF_NAME_MAX } from "../store/backend";
+import { MAX_PARENTS, writeCommit } from "./gitobj";
+import { graft } from "./graft";
+import { MemBackend } from "./memstore";
+import { MSG_MAX, OBJ_MAX, ROLE_DEVICE, ROLE_GATEWAY, Session } from "./session";
+
+@inline
+function inside(p: usize, n: i32): bool {
+  return n >= 0 && <u64>p + <u64>n <= <u64>memory.size() << 16;
+}
+
+const stores = new Array<Backend>();
+const sessions = new Array<Session | null>();
+
+function storeOf(h: i32): Backend | null {
+  return h >= 1 && h <= stores.length ? stores[h - 1] : null;
+}
+
+function sessionOf(s: i32): Session | null {
+  return s >= 1 && s <= sessions.length ? sessions[s - 1] : null;
+}
+
+/** Opens an in-memory store of at most budget bytes of objects; its handle (> 0). */
+export function sync_mem_open(budget: i32, maxRefs: i32): i32 {
+  if (budget <= 0 || maxRefs <= 0 || maxRefs > 1 << 16) return E_INVAL;
+  stores.push(new MemBackend(budget, maxRefs));
+  return stores.length;
+}
+
+export function sync_obj_put(h: i32, type: i32, p: usize, n: i32, idOut: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (!inside(p, n) || !inside(idOut, ID_LEN)) return E_BOUNDS;
+  return b.put(type, p, n, idOut);
+}
+
+export function sync_obj_type(h: i32, id: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (!inside(id, ID_LEN)) return E_BOUNDS;
+  return b.typeOf(id);
+}
+
+export function sync_obj_size(h: i32, id: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (!inside(id, ID_LEN)) return E_BOUNDS;
+  return b.sizeOf(id);
+}
+
+export function sync_obj_read(h: i32, id: usize, offset: i32, out: usize, cap: i32): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (!inside(id, ID_LEN) || !inside(out, cap)) return E_BOUNDS;
+  return b.readAt(id, offset, out, cap);
+}
+
+export function sync_ref_get(h: i32, name: usize, nameLen: i32, idOut: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (nameLen <= 0 || nameLen > REF_NAME_MAX) return E_INVAL;
+  if (!inside(name, nameLen) || !inside(idOut, ID_LEN)) return E_BOUNDS;
+  return b.getRef(name, nameLen, idOut);
+}
+
+export function sync_ref_set(h: i32, name: usize, nameLen: i32, expected: usize, id: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (nameLen <= 0 || nameLen > REF_NAME_MAX) return E_INVAL;
+  if (!inside(name, nameLen) || (expected != 0 && !inside(expected, ID_LEN)) || (id != 0 && !inside(id, ID_LEN))) return E_BOUNDS;
+  return b.setRef(name, nameLen, expected, id);
+}
+
+export function sync_ref_at(h: i32, index: i32, out: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (!inside(out, REF_NAME_MAX)) return E_BOUNDS;
+  return b.refAt(index, out);
+}
+
+/** The tree equal to base outside the prefixes and to src inside them; 0 ids are empty trees. */
+export function sync_graft(h: i32, base: usize, src: usize, prefixes: usize, prefLen: i32, out: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if ((base != 0 && !inside(base, ID_LEN)) || (src != 0 && !inside(src, ID_LEN)) || !inside(prefixes, prefLen) || !inside(out, ID_LEN)) return E_BOUNDS;
+  const rc = graft(b, base, src, prefixes, prefLen, out);
+  return rc < 0 ? rc : OK;
+}
+
+/** Writes a commit (author = committer = who, at timeSec UTC) and stores it. */
+export function sync_commit(h: i32, tree: usize, parents: usize, nParents: i32, who: usize, whoLen: i32, timeSec: i64, msg: usize, msgLen: i32, idOut: usize): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (nParents < 0 || nParents > MAX_PARENTS || whoLen < 0 || whoLen > 200 || msgLen < 0) return E_INVAL;
+  if (!inside(tree, ID_LEN) || !inside(parents, nParents * ID_LEN) || !inside(who, whoLen) || !inside(msg, msgLen) || !inside(idOut, ID_LEN)) return E_BOUNDS;
+  const cap = 70 + 72 * nParents + 2 * (whoLen + 34) + 1 + msgLen;
+  if (cap > OBJ_MAX) return E_LIMIT;
+  const buf = heap.alloc(<usize>cap);
+  const n = writeCommit(buf, cap, tree, parents, nParents, who, whoLen, timeSec, msg, msgLen);
+  const rc = n < 0 ? n : b.put(3, buf, n, idOut);
+  heap.free(buf);
+  return rc;
+}
+
+/**
+ * Opens a sync session on store h. role 0 = device, 1 = gateway. name: the
+ * device's name (gateway side: refs devices/<name>, views/<name>). write: the
+ * device's write prefixes, '\n'-separated (gateway side). qcap: the most bytes
+ * of received, not yet accepted objects. Returns the session handle (> 0).
+ */
+export function sync_open(h: i32, role: i32, name: usize, nameLen: i32, write: usize, writeLen: i32, qcap: i32): i32 {
+  const b = storeOf(h);
+  if (b == null) return E_INVAL;
+  if (role != ROLE_DEVICE && role != ROLE_GATEWAY) return E_INVAL;
+  if (nameLen < 0 || nameLen > REF_NAME_MAX - 8 || writeLen < 0 || qcap < MSG_MAX) return E_INVAL;
+  if (role == ROLE_GATEWAY && nameLen == 0) return E_INVAL;
+  if (!inside(name, nameLen) || !inside(write, writeLen)) return E_BOUNDS;
+  const s = new Session(b, role, name, nameLen, write, writeLen, qcap);
+  for (let i = 0; i < sessions.length; i++) {
+    if (sessions[i] == null) {
+      sessions[i] = s;
+      return i + 1;
+    }
+  }
+  sessions.push(s);
+  return sessions.length;
+}
+
+export function sync_close(s: i32): i32 {
+  if (sessionOf(s) == null) return E_NOTFOUND;
+  sessions[s - 1] = null;
+  return OK;
+}
+
+export function sync_receive(s: i32, p: usize, n: i32): i32 {
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  if (n <= 0 || n > MSG_MAX) return E_INVAL;
+  if (!inside(p, n)) return E_BOUNDS;
+  return x.receive(p, n);
+}
+
+export function sync_take(s: i32, out: usize, cap: i32): i32 {
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  if (!inside(out, cap)) return E_BOUNDS;
+  return x.take(out, cap);
+}
+
+export function sync_poll_event(s: i32, out: usize, cap: i32): i32 {
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  if (!inside(out, cap)) return E_BOUNDS;
+  return x.pollEvent(out, cap);
+}
+
+export function sync_on_timer(s: i32, now: i64, rto: i32): i32 {
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  if (rto > 0) x.rto = rto;
+  return x.onTimer(now);
+}
+
+export function sync_notify(s: i32): i32 {
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  return x.notify();
+}
+
+export function sync_state(s: i32): i32 {
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  return x.state;
+}

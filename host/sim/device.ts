@@ -1,0 +1,151 @@
+// A simulated device: its own instance of the device core (release target, the
+// device's fixed 128 KiB memory) with its own store, writing readings from
+// deterministic signals, syncing through whatever link the host gives it, and
+// merging the owner's view (config) into its main when one arrives.
+import { encode } from "cbor-x";
+import { Core } from "../runtime/index.ts";
+import { OBJ_TREE, SyncSession, type SyncEvent, SyncStore } from "../sync/core.ts";
+import { getPath, setPath, treeOf } from "../sync/objects.ts";
+
+export interface DeviceOptions {
+  name: string;
+  write?: string[];
+  read?: string[];
+  /** Seconds since the epoch for commit times (deterministic in tests). */
+  clock?: () => number;
+  /** Bytes of objects the device store may hold (interim memory store). */
+  storeBudget?: number;
+}
+
+const QUARANTINE = 8192;
+
+export class SimDevice {
+  readonly name: string;
+  readonly write: string[];
+  readonly read: string[];
+  core: Core;
+  store: SyncStore;
+  session: SyncSession | null = null;
+  private send: ((m: Uint8Array) => void) | null = null;
+  private readonly clock: () => number;
+  private readonly budget: number;
+  commits = 0;
+  merges = 0;
+  bytesOut = 0;
+  bytesIn = 0;
+  readonly log: string[] = [];
+  /** Commits the gateway has acknowledged (latest). */
+  acked: string | null = null;
+  private pending = new Map<string, unknown[]>();
+
+  constructor(opts: DeviceOptions) {
+    this.name = opts.name;
+    this.write = opts.write ?? [`sensors/${opts.name}`];
+    this.read = opts.read ?? [`config/${opts.name}`];
+    this.clock = opts.clock ?? (() => Date.now() / 1000);
+    this.budget = opts.storeBudget ?? 40 * 1024;
+    this.core = new Core("release");
+    this.store = SyncStore.memory(this.core, this.budget, 8);
+    this.init();
+  }
+
+  /** First boot: a root commit with an empty tree, so merges always have the device's own first parent. */
+  private init(): void {
+    if (this.store.ref("main")) return;
+    const empty = this.store.put(OBJ_TREE, new Uint8Array(0));
+    const id = this.store.commit(empty, [], this.who, this.clock(), "first boot\n");
+    this.store.setRef("main", null, id);
+  }
+
+  private get who(): string {
+    return `${this.name} <${this.name}@nymote.invalid>`;
+  }
+
+  /** Queues a reading for the next commit. */
+  record(signal: string, value: unknown): void {
+    const list = this.pending.get(signal) ?? [];
+    list.push(value);
+    this.pending.set(signal, list);
+  }
+
+  /** Commits the queued readings: each signal's batch at sensors/<name>/<signal>. */
+  commit(): string | null {
+    if (this.pending.size === 0) return null;
+    const main = this.store.ref("main");
+    let tree = treeOf(this.store, main);
+    for (const [signal, values] of [...this.pending].sort(([a], [b]) => (a < b ? -1 : 1)))
+      tree = setPath(this.store, tree, `${this.write[0]}/${signal}`, new Uint8Array(encode(values)));
+    this.pending.clear();
+    const id = this.store.commit(tree as string, main ? [main] : [], this.who, this.clock(), "readings\n");
+    this.store.setRef("main", main, id);
+    this.commits++;
+    this.session?.notify();
+    this.pump();
+    return id;
+  }
+
+  /** The value at path in the device's main (e.g. its config). */
+  get(path: string): Uint8Array | null {
+    return getPath(this.store, treeOf(this.store, this.store.ref("main")), path);
+  }
+
+  /** Starts a new session over a fresh link. */
+  connect(send: (m: Uint8Array) => void): void {
+    this.session?.close();
+    this.send = send;
+    this.session = new SyncSession(this.store, "device", this.name, [], QUARANTINE);
+    this.pump();
+  }
+
+  disconnect(): void {
+    this.session?.close();
+    this.session = null;
+    this.send = null;
+  }
+
+  receive(m: Uint8Array): void {
+    if (!this.session) return;
+    this.bytesIn += m.length;
+    this.session.receive(m);
+    this.pump();
+  }
+
+  timer(nowMs: number, rtoMs = 0): void {
+    if (!this.session) return;
+    this.session.timer(nowMs, rtoMs);
+    this.pump();
+  }
+
+  private pump(): void {
+    const s = this.session;
+    if (!s) return;
+    for (const e of s.events()) this.onEvent(e);
+    for (let m = s.take(); m; m = s.take()) {
+      this.bytesOut += m.length;
+      this.send?.(m);
+    }
+  }
+
+  private onEvent(e: SyncEvent): void {
+    if (e.kind === "acked") this.acked = e.id;
+    else if (e.kind === "received") this.mergeView(e.id);
+    else if (e.kind === "rejected" || e.kind === "failed") this.log.push(`${e.kind} (${e.code}): ${e.reason}`);
+  }
+
+  /** Folds the owner's view into main (the read prefixes come from the view). */
+  private mergeView(view: string): void {
+    const main = this.store.ref("main");
+    const base = treeOf(this.store, main);
+    const tree = this.store.graft(base, treeOf(this.store, view), this.read);
+    if (tree === base) return;
+    const id = this.store.commit(tree, main ? [main, view] : [view], this.who, this.clock(), "merge owner's view\n");
+    this.store.setRef("main", main, id);
+    this.merges++;
+    this.session?.notify();
+  }
+
+  /** Power cut / reboot: the core restarts; with the interim memory store nothing survives but what the host keeps. */
+  get head(): string | null {
+    return this.store.ref("main");
+  }
+}

@@ -1,0 +1,235 @@
+// Typed host access to the sync exports (bindings/abi/sync.json): a store
+// (objects, refs, graft, commit) and sessions. Each wrapper preallocates its
+// scratch buffers in the core once; every call copies through them.
+import type { Core } from "../runtime/index.ts";
+
+export const OBJ_BLOB = 1;
+export const OBJ_TREE = 2;
+export const OBJ_COMMIT = 3;
+export const ID_LEN = 32;
+export const MSG_MAX = 4096;
+
+export type Role = "device" | "gateway";
+
+export const enum SessionState {
+  Hello = 0,
+  Open = 1,
+  FailedPeer = 2,
+  FailedLocal = 3,
+  Closed = 4,
+}
+
+export type SyncEvent =
+  | { kind: "acked"; id: string }
+  | { kind: "received"; id: string }
+  | { kind: "synced"; head: string; peerHead: string }
+  | { kind: "rejected" | "denied" | "failed"; code: number; id: string; reason: string };
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
+const ZERO = "0".repeat(64);
+
+/** Throws for a negative ABI code; returns the value otherwise. */
+function ok(rc: number, what: string): number {
+  if (rc < 0) throw new SyncError(rc, what);
+  return rc;
+}
+
+export class SyncError extends Error {
+  constructor(
+    readonly code: number,
+    what: string,
+  ) {
+    super(`${what} failed (${code})`);
+  }
+}
+
+/** An object store inside a core (sync_mem_open for now; the store part's handles later). */
+export class SyncStore {
+  private readonly ids: number;
+  private readonly buf: number;
+  private readonly bufLen = 8192;
+
+  constructor(
+    readonly core: Core,
+    readonly handle: number,
+  ) {
+    this.ids = core.alloc(ID_LEN * 4);
+    this.buf = core.alloc(this.bufLen);
+  }
+
+  static memory(core: Core, budget: number, maxRefs: number): SyncStore {
+    return new SyncStore(core, ok(core.call("sync_mem_open", budget, maxRefs), "sync_mem_open"));
+  }
+
+  private scratch(data: Uint8Array): number {
+    if (data.length > this.bufLen) throw new RangeError(`${data.length} bytes exceed the ${this.bufLen}-byte scratch buffer`);
+    this.core.write(this.buf, data);
+    return this.buf;
+  }
+
+  private idAt(i: number, id: string | null): number {
+    if (id === null) return 0;
+    this.core.write(this.ids + i * ID_LEN, unhex(id));
+    return this.ids + i * ID_LEN;
+  }
+
+  put(type: number, body: Uint8Array): string {
+    ok(this.core.call("sync_obj_put", this.handle, type, this.scratch(body), body.length, this.ids), "put");
+    return hex(this.core.read(this.ids, ID_LEN));
+  }
+
+  has(id: string): boolean {
+    return this.core.call("sync_obj_type", this.handle, this.idAt(0, id)) > 0;
+  }
+
+  get(id: string): { type: number; body: Uint8Array } | null {
+    const p = this.idAt(0, id);
+    const type = this.core.call("sync_obj_type", this.handle, p);
+    if (type < 0) return null;
+    const size = ok(this.core.call("sync_obj_size", this.handle, p), "size");
+    const out = new Uint8Array(size);
+    for (let off = 0; off < size; ) {
+      const n = ok(this.core.call("sync_obj_read", this.handle, p, off, this.buf, Math.min(this.bufLen, size - off)), "read");
+      out.set(this.core.read(this.buf, n), off);
+      off += n;
+    }
+    return { type, body: out };
+  }
+
+  ref(name: string): string | null {
+    const n = enc.encode(name);
+    const rc = this.core.call("sync_ref_get", this.handle, this.scratch(n), n.length, this.ids);
+    return rc < 0 ? null : hex(this.core.read(this.ids, ID_LEN));
+  }
+
+  /** Compare-and-set; false when the ref moved meanwhile. */
+  setRef(name: string, expected: string | null, id: string | null): boolean {
+    const n = enc.encode(name);
+    const rc = this.core.call("sync_ref_set", this.handle, this.scratch(n), n.length, this.idAt(1, expected), this.idAt(2, id));
+    if (rc === -9) return false;
+    ok(rc, `set ref ${name}`);
+    return true;
+  }
+
+  refs(): string[] {
+    const out: string[] = [];
+    for (let i = 0; ; i++) {
+      const n = this.core.call("sync_ref_at", this.handle, i, this.buf);
+      if (n < 0) return out;
+      out.push(dec.decode(this.core.read(this.buf, n)));
+    }
+  }
+
+  /** The tree equal to base outside the prefixes and to src inside them (null: empty). */
+  graft(base: string | null, src: string | null, prefixes: string[]): string {
+    const p = enc.encode(prefixes.join("\n"));
+    this.core.write(this.buf, p);
+    ok(this.core.call("sync_graft", this.handle, this.idAt(0, base), this.idAt(1, src), this.buf, p.length, this.ids + 3 * ID_LEN), "graft");
+    return hex(this.core.read(this.ids + 3 * ID_LEN, ID_LEN));
+  }
+
+  commit(tree: string, parents: string[], who: string, timeSec: number, message: string): string {
+    if (parents.length > 2) throw new RangeError("at most 2 parents");
+    this.idAt(0, tree);
+    parents.forEach((p, i) => this.idAt(1 + i, p));
+    const w = enc.encode(who);
+    const m = enc.encode(message);
+    this.core.write(this.buf, w);
+    this.core.write(this.buf + w.length, m);
+    ok(
+      this.core.call("sync_commit", this.handle, this.ids, this.ids + ID_LEN, parents.length, this.buf, w.length, BigInt(Math.floor(timeSec)), this.buf + w.length, m.length, this.ids + 3 * ID_LEN),
+      "commit",
+    );
+    return hex(this.core.read(this.ids + 3 * ID_LEN, ID_LEN));
+  }
+}
+
+/** One sync session (docs/sync.md), driven by the host: receive, take, events, timer. */
+export class SyncSession {
+  readonly handle: number;
+  private readonly msg: number;
+  private readonly ev: number;
+  private closed = false;
+
+  constructor(
+    readonly store: SyncStore,
+    readonly role: Role,
+    name: string,
+    writePrefixes: string[] = [],
+    quarantineCap = 8192,
+  ) {
+    const core = store.core;
+    const n = enc.encode(name);
+    const w = enc.encode(writePrefixes.join("\n"));
+    this.msg = core.alloc(MSG_MAX);
+    this.ev = core.alloc(256);
+    core.write(this.msg, n);
+    core.write(this.msg + n.length, w);
+    this.handle = ok(core.call("sync_open", store.handle, role === "device" ? 0 : 1, this.msg, n.length, this.msg + n.length, w.length, quarantineCap), "sync_open");
+  }
+
+  /** Feeds one whole message; returns the core's code (negative once the session ended). */
+  receive(m: Uint8Array): number {
+    if (m.length === 0 || m.length > MSG_MAX) return -1;
+    this.store.core.write(this.msg, m);
+    return this.store.core.call("sync_receive", this.handle, this.msg, m.length);
+  }
+
+  /** The next message to send, or null. */
+  take(): Uint8Array | null {
+    const n = ok(this.store.core.call("sync_take", this.handle, this.msg, MSG_MAX), "take");
+    return n === 0 ? null : this.store.core.read(this.msg, n);
+  }
+
+  events(): SyncEvent[] {
+    const out: SyncEvent[] = [];
+    const core = this.store.core;
+    for (;;) {
+      const r = core.call("sync_poll_event", this.handle, this.ev, 256);
+      if (r <= 0) return out;
+      const code = r & 0xff;
+      const b = core.read(this.ev, r >>> 8);
+      if (code === 1) out.push({ kind: "acked", id: hex(b.subarray(0, 32)) });
+      else if (code === 2) out.push({ kind: "received", id: hex(b.subarray(0, 32)) });
+      else if (code === 3) out.push({ kind: "synced", head: hex(b.subarray(0, 32)), peerHead: hex(b.subarray(32, 64)) });
+      else {
+        const kind = code === 4 ? "rejected" : code === 5 ? "denied" : "failed";
+        const v = new DataView(b.buffer, b.byteOffset);
+        out.push({ kind, code: v.getInt32(0, true), id: hex(b.subarray(4, 36)), reason: dec.decode(b.subarray(36)) });
+      }
+    }
+  }
+
+  timer(nowMs: number, rtoMs = 0): void {
+    this.store.core.call("sync_on_timer", this.handle, BigInt(Math.floor(nowMs)), rtoMs);
+  }
+
+  notify(): void {
+    if (!this.closed) this.store.core.call("sync_notify", this.handle);
+  }
+
+  get state(): SessionState {
+    return this.store.core.call("sync_state", this.handle) as SessionState;
+  }
+
+  get ended(): boolean {
+    const s = this.state;
+    return s === SessionState.FailedPeer || s === SessionState.FailedLocal || s === SessionState.Closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const core = this.store.core;
+    if (core.isDead) return;
+    core.call("sync_close", this.handle);
+    core.free(this.msg);
+    core.free(this.ev);
+  }
+}
+
+export const zeroId = ZERO;
