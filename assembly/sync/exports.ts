@@ -130,7 +130,9 @@ export function sync_open(h: i32, role: i32, name: usize, nameLen: i32, write: u
 }
 
 export function sync_close(s: i32): i32 {
-  if (sessionOf(s) == null) return E_NOTFOUND;
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  x.dispose();
   sessions[s - 1] = null;
   return OK;
 }

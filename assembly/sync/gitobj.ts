@@ -10,7 +10,7 @@ export const MAX_PARENTS: i32 = 2;
 /** Longest tree entry name Git allows on common file systems; longer is refused. */
 export const NAME_MAX: i32 = 255;
 /** Tree nesting sync follows; deeper trees are refused with E_LIMIT. */
-export const MAX_DEPTH: i32 = 8;
+export const MAX_DEPTH: i32 = 6;
 /** Longest path (segments joined by '/') sync builds while walking. */
 export const PATH_MAX: i32 = 512;
 
@@ -100,6 +100,11 @@ export class CommitHead {
   parents: usize = heap.alloc(ID_LEN * MAX_PARENTS);
   nParents: i32 = 0;
 
+  dispose(): void {
+    heap.free(this.tree);
+    heap.free(this.parents);
+  }
+
   parent(i: i32): usize {
     return this.parents + <usize>(i * ID_LEN);
   }
@@ -169,21 +174,38 @@ export function writeCommit(out: usize, cap: i32, tree: usize, parents: usize, n
   return w.ok ? w.len : E_LIMIT;
 }
 
-/** Appends to a fixed buffer; `ok` turns false (and stays) once it would overflow. */
+/**
+ * Appends to a buffer; `ok` turns false (and stays) once it would overflow.
+ * With growTo > cap the buffer is a heap block that grows (realloc) up to growTo.
+ */
 export class Writer {
   len: i32 = 0;
   ok: bool = true;
-  constructor(public p: usize, public cap: i32) {}
-  byte(b: u32): void {
-    if (this.len >= this.cap) {
+  constructor(
+    public p: usize,
+    public cap: i32,
+    public growTo: i32 = 0,
+  ) {}
+  private room(n: i32): bool {
+    if (this.len + n <= this.cap) return true;
+    if (this.len + n > this.growTo) {
       this.ok = false;
-      return;
+      return false;
     }
+    let c = this.cap * 2;
+    while (c < this.len + n) c *= 2;
+    c = min(c, this.growTo);
+    this.p = heap.realloc(this.p, <usize>c);
+    this.cap = c;
+    return true;
+  }
+  byte(b: u32): void {
+    if (!this.room(1)) return;
     store<u8>(this.p + <usize>this.len, <u8>b);
     this.len++;
   }
   bytes(src: usize, n: i32): void {
-    if (n < 0 || this.len + n > this.cap) {
+    if (n < 0 || !this.room(n)) {
       this.ok = false;
       return;
     }
@@ -194,10 +216,7 @@ export class Writer {
     for (let i = 0; i < s.length; i++) this.byte(<u32>s.charCodeAt(i));
   }
   hex(id: usize): void {
-    if (this.len + 64 > this.cap) {
-      this.ok = false;
-      return;
-    }
+    if (!this.room(64)) return;
     writeHexId(id, this.p + <usize>this.len);
     this.len += 64;
   }
@@ -238,6 +257,11 @@ export class TreeCursor {
 
   get name(): usize {
     return this.buf + <usize>this.nameOff;
+  }
+
+  dispose(): void {
+    heap.free(this.buf);
+    heap.free(this.id);
   }
 
   /** Opens tree `id`; an inactive cursor (no tree) when id is 0. */

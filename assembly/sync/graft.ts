@@ -6,7 +6,10 @@
 import { E_LIMIT, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_TREE } from "../store/backend";
 import { BackendSource, cmpCursor, MAX_DEPTH, PATH_MAX, TreeCursor, Writer, writeEntry } from "./gitobj";
-import { OBJ_MAX, prefixCovers, prefixUnder } from "./session";
+import { prefixCovers, prefixUnder } from "./session";
+
+/** Largest tree graft writes. */
+const TREE_MAX: i32 = 1 << 20;
 
 const path = memory.data(PATH_MAX);
 let curB: StaticArray<TreeCursor> | null = null;
@@ -43,9 +46,10 @@ function graftAt(b: Backend, s: BackendSource, base: usize, src: usize, prefixes
   if (rc == OK) rc = cb.next();
   if (rc >= 0) rc = cs.next();
   if (rc < 0) return rc;
-  const buf = heap.alloc(<usize>OBJ_MAX);
   const child = heap.alloc(ID_LEN);
-  const w = new Writer(buf, OBJ_MAX);
+  // Trees start small and grow: device trees are a few entries, the gateway's
+  // main has one per device under sensors/ (it is never sent, so no OBJ_MAX).
+  const w = new Writer(heap.alloc(256), 256, TREE_MAX);
   rc = OK;
   while (rc >= 0 && (cb.valid || cs.valid)) {
     const c = cmpCursor(cb, cs);
@@ -75,11 +79,11 @@ function graftAt(b: Backend, s: BackendSource, base: usize, src: usize, prefixes
     if (!w.ok) rc = E_LIMIT;
     else if (w.len == 0 && depth > 0) rc = 0;
     else {
-      rc = b.put(OBJ_TREE, buf, w.len, out);
+      rc = b.put(OBJ_TREE, w.p, w.len, out);
       if (rc == OK) rc = 1;
     }
   }
   heap.free(child);
-  heap.free(buf);
+  heap.free(w.p);
   return rc;
 }

@@ -8,6 +8,7 @@ import { objectId } from "./quarantine";
 
 // Object record: id (32) | type u32 | len u32 | body, 4-aligned.
 const OREC: i32 = 40;
+const SMALL_BUDGET: i32 = 256 * 1024;
 
 export class MemBackend extends Backend {
   private arena: usize = 0;
@@ -28,6 +29,12 @@ export class MemBackend extends Backend {
     super();
     this.refNames = heap.alloc(<usize>(maxRefs * (REF_NAME_MAX + 1)));
     this.refIds = heap.alloc(<usize>(maxRefs * ID_LEN));
+    // Small (device) budgets are reserved whole: growing by realloc would need
+    // the old and the new arena at once.
+    if (budget <= SMALL_BUDGET) {
+      this.arena = heap.alloc(<usize>budget);
+      this.arenaSize = budget;
+    }
     this.rehash(64);
   }
 

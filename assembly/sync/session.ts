@@ -33,6 +33,7 @@ import {
   A_JUNK,
   A_OBJS,
   A_PEER_ERROR,
+  A_REHELLO,
   A_REJECTED,
   action,
   M_ACK,
@@ -196,6 +197,46 @@ export class Session {
     if (b.getRef(this.inRef, this.inRefLen, this.inHead) != OK) memory.fill(this.inHead, 0, ID_LEN);
   }
 
+  /** Frees every buffer the session allocated (sessions come and go; the heap must not leak). */
+  dispose(): void {
+    heap.free(this.head);
+    heap.free(this.acked);
+    heap.free(this.cps);
+    heap.free(this.win);
+    heap.free(this.genCommit);
+    heap.free(this.pend);
+    heap.free(this.inHead);
+    heap.free(this.peerDoneHead);
+    heap.free(this.fatal);
+    heap.free(this.evq);
+    heap.free(this.id1);
+    heap.free(this.id2);
+    heap.free(this.ptree0);
+    heap.free(this.ptree1);
+    heap.free(this.path);
+    heap.free(this.reason);
+    heap.free(this.writeP);
+    heap.free(this.outRef);
+    heap.free(this.inRef);
+    if (this.ackRef != 0) heap.free(this.ackRef);
+    this.q.clear();
+    this.ch.dispose();
+    this.ch2.dispose();
+    for (let i = 0; i < MAX_DEPTH; i++) {
+      this.genCur[i].dispose();
+      this.genB0[i].dispose();
+      this.genB1[i].dispose();
+    }
+    for (let i = 0; i <= MAX_DEPTH; i++) {
+      this.chkCur[i].dispose();
+      if (this.azN != null) {
+        (this.azN as StaticArray<TreeCursor>)[i].dispose();
+        (this.azA as StaticArray<TreeCursor>)[i].dispose();
+        (this.azB as StaticArray<TreeCursor>)[i].dispose();
+      }
+    }
+  }
+
   // ================================================================ host API
 
   /** Consumes one whole message. OK, E_STATE once ended, or the error that ended it. */
@@ -206,6 +247,11 @@ export class Session {
     if (a == A_DROP) return OK;
     if (a == A_JUNK) return this.failPeer(E_PROTO, "unknown message type");
     if (a == A_HELLO) return this.onHello(p, n);
+    if (a == A_REHELLO) {
+      // Flag bit 0: the sender has our HELLO. Without it, ours was lost.
+      if (n >= 4 && (load<u8>(p, 3) & 1) == 0) this.needHello = true;
+      return OK;
+    }
     if (a == A_OBJS) return this.onObjs(p, n);
     if (a == A_ACK) return this.onAck(p, n);
     if (a == A_DONE) return this.onDone(p, n);
@@ -225,13 +271,13 @@ export class Session {
       return n;
     }
     if (this.state == S_CLOSED) return 0;
-    if (this.needHello) {
+    if (this.needHello && this.state != S_CLOSED) {
       this.needHello = false;
       this.helloAt = this.now;
       store<u8>(out, <u8>M_HELLO);
       store<u8>(out, <u8>VERSION, 1);
       store<u8>(out, <u8>this.role, 2);
-      store<u8>(out, 0, 3);
+      store<u8>(out, this.state == S_OPEN ? 1 : 0, 3);
       if (this.b.getRef(this.outRef, this.outRefLen, out + 4) != OK) memory.fill(out + 4, 0, ID_LEN);
       memory.copy(out + 4 + ID_LEN, this.inHead, ID_LEN);
       return 4 + 2 * ID_LEN;
@@ -529,13 +575,11 @@ export class Session {
     if (n != 1 + ID_LEN) return this.failPeer(E_PROTO, "DONE has the wrong length");
     this.peerDone = true;
     memory.copy(this.peerDoneHead, p + 1, ID_LEN);
-    // The peer has had every commit it sent acknowledged: one still waiting
-    // here for its parent never gets one.
-    for (let i = 0; i < this.q.count; i++) {
-      const r = this.q.at(i);
-      if (Quarantine.type(r) == OBJ_COMMIT && idEqual(this.peerDoneHead, this.inHead))
-        return this.deny(E_DENIED, r, "commit's parent is unknown (forged or missing)");
-    }
+    // A peer says DONE only after we acknowledged its head; a head that sits
+    // here unaccepted never will be (a forged parent, or objects that do not
+    // hash to the ids the commit names).
+    if (this.q.find(this.peerDoneHead) != 0 && this.b.has(this.peerDoneHead) == 0)
+      return this.deny(E_DENIED, this.peerDoneHead, "commit cannot be accepted: parent unknown or objects missing/not matching their ids");
     if (!idEqual(this.peerDoneHead, this.inHead)) this.ackPending = !idIsZero(this.inHead);
     this.checkSynced();
     return OK;

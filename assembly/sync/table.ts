@@ -30,12 +30,13 @@ export const A_REJECTED: u8 = 5; // the peer refused one of our commits
 export const A_PEER_ERROR: u8 = 6; // the peer reports an error and leaves
 export const A_JUNK: u8 = 7; // protocol violation by the peer
 export const A_DEAD: u8 = 8; // the session already ended: E_STATE
+export const A_REHELLO: u8 = 9; // the peer lacks our HELLO (its own says so): send it again
 
 // prettier-ignore
 const TABLE = memory.data<u8>([
-  //  JUNK    HELLO    OBJS    ACK     DONE    REJECT      ERROR
+  //  JUNK  HELLO      OBJS    ACK     DONE    REJECT      ERROR
   A_JUNK, A_HELLO, A_DROP, A_DROP, A_DROP, A_REJECTED, A_PEER_ERROR, // S_HELLO
-  A_JUNK, A_DROP,  A_OBJS, A_ACK,  A_DONE, A_REJECTED, A_PEER_ERROR, // S_OPEN
+  A_JUNK, A_REHELLO, A_OBJS, A_ACK, A_DONE, A_REJECTED, A_PEER_ERROR, // S_OPEN
   A_DEAD, A_DEAD,  A_DEAD, A_DEAD, A_DEAD, A_DEAD,     A_DEAD,       // S_FAILED_PEER
   A_DEAD, A_DEAD,  A_DEAD, A_DEAD, A_DEAD, A_DEAD,     A_DEAD,       // S_FAILED_LOCAL
   A_DEAD, A_DEAD,  A_DEAD, A_DEAD, A_DEAD, A_DEAD,     A_DEAD,       // S_CLOSED

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core } from "../runtime/index.ts";
-import { SyncSession, type SyncEvent, SyncStore } from "../sync/core.ts";
+import { type SyncEvent, SyncSession, SyncStore } from "../sync/core.ts";
 import { setPath, treeOf } from "../sync/objects.ts";
 import { DataDir } from "./persist.ts";
 

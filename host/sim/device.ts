@@ -4,7 +4,7 @@
 // merging the owner's view (config) into its main when one arrives.
 import { encode } from "cbor-x";
 import { Core } from "../runtime/index.ts";
-import { OBJ_TREE, SyncSession, type SyncEvent, SyncStore } from "../sync/core.ts";
+import { OBJ_TREE, type SyncEvent, SyncSession, SyncStore } from "../sync/core.ts";
 import { getPath, setPath, treeOf } from "../sync/objects.ts";
 
 export interface DeviceOptions {
@@ -43,7 +43,7 @@ export class SimDevice {
     this.write = opts.write ?? [`sensors/${opts.name}`];
     this.read = opts.read ?? [`config/${opts.name}`];
     this.clock = opts.clock ?? (() => Date.now() / 1000);
-    this.budget = opts.storeBudget ?? 40 * 1024;
+    this.budget = opts.storeBudget ?? 32 * 1024;
     this.core = new Core("release");
     this.store = SyncStore.memory(this.core, this.budget, 8);
     this.init();

@@ -11,7 +11,7 @@ export const MSG_MAX = 4096;
 
 export type Role = "device" | "gateway";
 
-export const enum SessionState {
+export enum SessionState {
   Hello = 0,
   Open = 1,
   FailedPeer = 2,
@@ -128,20 +128,35 @@ export class SyncStore {
   graft(base: string | null, src: string | null, prefixes: string[]): string {
     const p = enc.encode(prefixes.join("\n"));
     this.core.write(this.buf, p);
-    ok(this.core.call("sync_graft", this.handle, this.idAt(0, base), this.idAt(1, src), this.buf, p.length, this.ids + 3 * ID_LEN), "graft");
+    ok(
+      this.core.call("sync_graft", this.handle, this.idAt(0, base), this.idAt(1, src), this.buf, p.length, this.ids + 3 * ID_LEN),
+      "graft",
+    );
     return hex(this.core.read(this.ids + 3 * ID_LEN, ID_LEN));
   }
 
   commit(tree: string, parents: string[], who: string, timeSec: number, message: string): string {
     if (parents.length > 2) throw new RangeError("at most 2 parents");
     this.idAt(0, tree);
-    parents.forEach((p, i) => this.idAt(1 + i, p));
+    for (const [i, p] of parents.entries()) this.idAt(1 + i, p);
     const w = enc.encode(who);
     const m = enc.encode(message);
     this.core.write(this.buf, w);
     this.core.write(this.buf + w.length, m);
     ok(
-      this.core.call("sync_commit", this.handle, this.ids, this.ids + ID_LEN, parents.length, this.buf, w.length, BigInt(Math.floor(timeSec)), this.buf + w.length, m.length, this.ids + 3 * ID_LEN),
+      this.core.call(
+        "sync_commit",
+        this.handle,
+        this.ids,
+        this.ids + ID_LEN,
+        parents.length,
+        this.buf,
+        w.length,
+        BigInt(Math.floor(timeSec)),
+        this.buf + w.length,
+        m.length,
+        this.ids + 3 * ID_LEN,
+      ),
       "commit",
     );
     return hex(this.core.read(this.ids + 3 * ID_LEN, ID_LEN));
@@ -169,7 +184,10 @@ export class SyncSession {
     this.ev = core.alloc(256);
     core.write(this.msg, n);
     core.write(this.msg + n.length, w);
-    this.handle = ok(core.call("sync_open", store.handle, role === "device" ? 0 : 1, this.msg, n.length, this.msg + n.length, w.length, quarantineCap), "sync_open");
+    this.handle = ok(
+      core.call("sync_open", store.handle, role === "device" ? 0 : 1, this.msg, n.length, this.msg + n.length, w.length, quarantineCap),
+      "sync_open",
+    );
   }
 
   /** Feeds one whole message; returns the core's code (negative once the session ended). */

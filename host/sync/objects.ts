@@ -28,7 +28,11 @@ export function treeEntries(body: Uint8Array): TreeEntry[] {
     const sp = body.indexOf(0x20, i);
     const nul = body.indexOf(0, sp);
     if (sp < 0 || nul < 0 || nul + 33 > body.length) throw new Error("malformed tree");
-    out.push({ mode: dec.decode(body.subarray(i, sp)), name: dec.decode(body.subarray(sp + 1, nul)), id: hex(body.subarray(nul + 1, nul + 33)) });
+    out.push({
+      mode: dec.decode(body.subarray(i, sp)),
+      name: dec.decode(body.subarray(sp + 1, nul)),
+      id: hex(body.subarray(nul + 1, nul + 33)),
+    });
     i = nul + 33;
   }
   return out;

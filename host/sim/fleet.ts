@@ -1,0 +1,197 @@
+// A fleet of simulated devices and a gateway on an in-process network with
+// virtual time and injected faults (host/transport/faulty.ts). Deterministic
+// for a seed: the same options give the same run. Used by `nymote sim` (when no
+// --gateway address is given), `nymote demo` and the convergence tests.
+import { encode } from "cbor-x";
+import { Gateway, type GatewayConnection } from "../gateway/gateway.ts";
+import type { SyncStore } from "../sync/core.ts";
+import { listPaths, treeOf } from "../sync/objects.ts";
+import { type FaultOptions, FaultyNet } from "../transport/faulty.ts";
+import { SimDevice } from "./device.ts";
+import { Signals } from "./signals.ts";
+
+export interface FleetOptions {
+  devices: number;
+  seed: number;
+  /** Virtual milliseconds of activity (faults active), before the settle phase. */
+  durationMs: number;
+  faults?: FaultOptions;
+  /** Probability per device per second of a reboot (session torn down mid-sync). */
+  reboot?: number;
+  sampleMs?: number;
+  commitMs?: number;
+  /** Owner's config changes: at virtual time `at`, main gets path = value. */
+  config?: { at: number; path: string; value: unknown }[];
+  /** Longest settle phase (faults healed) before giving up. */
+  settleMs?: number;
+  gateway?: Gateway;
+  /** Called every virtual second. */
+  progress?: (f: FleetSnapshot) => void;
+}
+
+export interface DeviceSummary {
+  name: string;
+  commits: number;
+  merges: number;
+  acked: boolean;
+  config: boolean;
+  inMain: boolean;
+  bytesOut: number;
+  bytesIn: number;
+  reconnects: number;
+}
+
+export interface FleetSnapshot {
+  now: number;
+  settling: boolean;
+  devices: DeviceSummary[];
+}
+
+export interface FleetResult extends FleetSnapshot {
+  converged: boolean;
+  gateway: Gateway;
+  wireBytes: number;
+  net: FaultyNet["stats"];
+  problems: string[];
+}
+
+interface Slot {
+  dev: SimDevice;
+  signals: Signals;
+  conn: GatewayConnection | null;
+  epoch: number;
+  reconnectAt: number;
+  reconnects: number;
+}
+
+export function runFleet(o: FleetOptions): FleetResult {
+  const net = new FaultyNet(o.seed, o.faults ?? {});
+  const start = Math.floor(Date.now() / 1000);
+  const clock = () => start + Math.floor(net.now / 1000);
+  const gw = o.gateway ?? new Gateway({ clock });
+  const sampleMs = o.sampleMs ?? 500;
+  const commitMs = o.commitMs ?? 2000;
+  const settleMs = o.settleMs ?? 60_000;
+  const slots: Slot[] = [];
+  for (let i = 0; i < o.devices; i++) {
+    const name = `dev${String(i).padStart(3, "0")}`;
+    const rec = { name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] };
+    if (!gw.devices.has(name)) gw.enroll(rec);
+    slots.push({
+      dev: new SimDevice({ ...rec, clock }),
+      signals: new Signals(o.seed * 1000 + i),
+      conn: null,
+      epoch: 0,
+      reconnectAt: 0,
+      reconnects: 0,
+    });
+  }
+
+  const link = (s: Slot): void => {
+    const epoch = ++s.epoch;
+    const alive = () => s.epoch === epoch;
+    const drop = () => {
+      if (!alive()) return;
+      s.epoch++;
+      s.conn?.close();
+      s.conn = null;
+      s.dev.disconnect();
+      s.reconnectAt = net.now + 200 + Math.floor(net.random() * 300);
+    };
+    s.conn = gw.connect(
+      s.dev.name,
+      (m) => net.send(m, (x) => alive() && s.dev.receive(x), drop),
+      () => alive() && net.at(0, drop),
+    );
+    const conn = s.conn;
+    s.dev.connect((m) => net.send(m, (x) => alive() && conn.receive(x), drop));
+    s.reconnects++;
+  };
+
+  const summary = (settling: boolean): FleetSnapshot => ({ now: net.now, settling, devices: slots.map((s) => summarize(gw, s)) });
+  const pendingConfig = [...(o.config ?? [])].sort((a, b) => a.at - b.at);
+  let lastProgress = 0;
+  const tick = (now: number, settling: boolean) => {
+    while (pendingConfig.length > 0 && (pendingConfig[0]?.at ?? 0) <= now) {
+      const c = pendingConfig.shift();
+      if (c) gw.set(c.path, new Uint8Array(encode(c.value)));
+    }
+    for (const s of slots) {
+      if (!settling) {
+        if (now % sampleMs === 0) for (const r of s.signals.sample(now)) s.dev.record(r.signal, [r.t, r.v]);
+        if (now % commitMs === 0 && now > 0) s.dev.commit();
+        if (o.reboot && s.conn && net.random() < (o.reboot * 100) / 1000) {
+          s.epoch++;
+          s.conn.close();
+          s.conn = null;
+          s.dev.disconnect();
+          s.reconnectAt = now + 500;
+        }
+      }
+      if (!s.conn && now >= s.reconnectAt) link(s);
+      s.dev.timer(now, 400);
+      s.conn?.timer(now, 400);
+    }
+    if (o.progress && now - lastProgress >= 1000) {
+      lastProgress = now;
+      o.progress(summary(settling));
+    }
+  };
+
+  net.run(o.durationMs, 100, (now) => tick(now, false));
+  // Faults heal; readings stop; everything must converge.
+  net.faults = {};
+  for (const s of slots) s.dev.commit();
+  const deadline = net.now + settleMs;
+  const done = () => slots.every((s) => converged(gw, s));
+  while (net.now < deadline && !done()) net.run(net.now + 500, 100, (now) => tick(now, true));
+
+  const final = summary(true);
+  const problems: string[] = [];
+  for (const d of final.devices) {
+    if (!d.acked) problems.push(`${d.name}: not every commit acknowledged`);
+    if (!d.config) problems.push(`${d.name}: lacks the owner's latest config`);
+    if (!d.inMain) problems.push(`${d.name}: readings not in the gateway's main`);
+  }
+  for (const s of slots) for (const l of s.dev.log) problems.push(`${s.dev.name}: ${l}`);
+  return { ...final, converged: done(), gateway: gw, wireBytes: net.stats.bytes, net: net.stats, problems };
+}
+
+function summarize(gw: Gateway, s: Slot): DeviceSummary {
+  const st = state(gw, s);
+  return {
+    name: s.dev.name,
+    commits: s.dev.commits,
+    merges: s.dev.merges,
+    ...st,
+    bytesOut: s.dev.bytesOut,
+    bytesIn: s.dev.bytesIn,
+    reconnects: s.reconnects,
+  };
+}
+
+function state(gw: Gateway, s: Slot): { acked: boolean; config: boolean; inMain: boolean } {
+  const d = s.dev;
+  const head = d.head;
+  const acked = head !== null && gw.store.ref(`devices/${d.name}`) === head;
+  const mainTree = treeOf(gw.store, gw.store.ref("main"));
+  const devTree = treeOf(d.store, head);
+  // The owner's config as this device may read it, on both sides; the device's
+  // readings as it wrote them, in the gateway's main.
+  const config = listing(gw.store, mainTree, d.read) === listing(d.store, devTree, d.read);
+  const inMain = listing(gw.store, mainTree, d.write) === listing(d.store, devTree, d.write);
+  return { acked, config, inMain };
+}
+
+/** path=id lines of every leaf under the prefixes (read only: writes nothing). */
+function listing(store: SyncStore, tree: string | null, prefixes: string[]): string {
+  return listPaths(store, tree)
+    .filter((e) => prefixes.some((p) => e.path === p || e.path.startsWith(`${p}/`)))
+    .map((e) => `${e.path}=${e.id}`)
+    .join("\n");
+}
+
+function converged(gw: Gateway, s: Slot): boolean {
+  const st = state(gw, s);
+  return st.acked && st.config && st.inMain;
+}

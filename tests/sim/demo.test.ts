@@ -1,0 +1,31 @@
+// `nymote demo` end to end (short): converges, prints the summary, leaves a
+// gateway data directory that `nymote log|get|devices` read back.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const cli = (args: string[]) => spawnSync(process.execPath, ["bin/nymote.js", ...args], { encoding: "utf8" });
+
+test("nymote demo converges and its data directory reads back", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nymote-demo-test-"));
+  try {
+    const r = cli(["demo", "--devices", "3", "--seconds", "8", "--dir", dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /all converged: yes/);
+    assert.match(r.stdout, /device +commits/);
+    const data = join(dir, "gateway");
+    assert.equal(cli(["get", "config/all/interval", "--data", data]).stdout.trim(), "10", "owner's last config value");
+    const log = cli(["log", "--data", data, "-n", "5"]);
+    assert.equal(log.status, 0, log.stderr);
+    assert.match(log.stdout, /merge dev00\d/);
+    const devs = cli(["devices", "--data", data]);
+    assert.equal(devs.stdout.trim().split("\n").length, 3);
+    const reading = JSON.parse(cli(["get", "sensors/dev001/temp", "--data", data]).stdout) as [number, number][];
+    assert.ok(reading.length > 0 && typeof reading[0]?.[1] === "number", "temperature readings reached main");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
