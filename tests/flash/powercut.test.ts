@@ -2,7 +2,7 @@
 // NYMOTE_LONG=1 for the long run (>= 10,000 random cuts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/flash/client.ts";
+import { OBJ_BLOB, OBJ_TREE } from "../../host/flash/client.ts";
 import { landings, randomWorkload, type Step, trace, trial } from "./harness.ts";
 
 const LONG = process.env.NYMOTE_LONG === "1";
@@ -21,7 +21,7 @@ function scripted(): Step[] {
   put(OBJ_TREE, 700, 2);
   steps.push({ op: "ref", name: "main", to: first });
   for (let i = 0; i < 40; i++) {
-    const b = put(i % 5 === 0 ? OBJ_COMMIT : OBJ_BLOB, 20 + ((i * 37) % 90), 10 + i);
+    const b = put(i % 5 === 0 ? OBJ_TREE : OBJ_BLOB, 20 + ((i * 37) % 90), 10 + i);
     steps.push({ op: "ref", name: "main", to: b });
   }
   const dev = put(OBJ_BLOB, 300, 99);

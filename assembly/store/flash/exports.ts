@@ -4,8 +4,8 @@ import { E_BOUNDS, E_INVAL, E_NOMEM, E_STATE, OK } from "../../abi/errors";
 import { registerStore, releaseStore } from "../handles";
 import { ID_LEN, REF_NAME_MAX } from "../backend";
 import { flashBackend } from "./backend";
-import { installLiveness } from "./live";
-import { checkRecords, compactAll, mount, mounted, refCount, refTarget, stats, writePrune } from "./log";
+import { checkReachable, installLiveness } from "./live";
+import { checkRecords, compactAll, mount, mounted, stats, writePrune } from "./log";
 
 // The store handle registered for the partition by the last flash_store_open.
 let handle: i32 = 0;
@@ -85,17 +85,11 @@ export function flash_store_compact(): i32 {
 }
 
 export function flash_store_check(): i32 {
-  let bad = checkRecords();
+  if (!mounted) return E_STATE;
+  const bad = checkRecords();
   if (bad < 0) return bad;
-  // Every ref must name an object that is stored and readable.
-  for (let i = 0; i < refCount(); i++) {
-    const t = refTarget(i);
-    let zero = true;
-    for (let k = 0; k < ID_LEN; k++) if (load<u8>(t + <usize>k) != 0) zero = false;
-    if (zero) continue;
-    if (flashBackend.sizeOf(t) < 0 || flashBackend.readAt(t, 0, 0, 0) < 0) bad++;
-  }
-  return bad;
+  const unreachable = checkReachable();
+  return unreachable < 0 ? unreachable : bad + unreachable;
 }
 
 export function flash_store_stats(out: usize, cap: i32): i32 {

@@ -37,6 +37,18 @@ export const LIVE_RAM: i32 = LIVE_BYTES + STACK_MAX * ID_LEN + 2 * SEEN_N * ID_L
 
 let builtEpoch: i32 = -1;
 let allLive = true;
+// Check mode (flash_store_check): every reachable object must be stored and pass its
+// CRC; problems are counted instead of stopping the walk.
+let verifying = false;
+let problems: i32 = 0;
+
+// In check mode: counts id as a problem unless it is stored and its body reads back.
+function verify(id: usize): bool {
+  if (!verifying) return true;
+  if (flashBackend.readAt(id, 0, 0, 0) == 0) return true;
+  problems++;
+  return false;
+}
 
 @inline function bitAt(id: usize, k: i32): u32 {
   return load<u32>(id + (<usize>k << 2)) % <u32>(LIVE_BYTES << 3);
@@ -70,12 +82,14 @@ function walkTree(id: usize, depth: i32): i32 {
   mark(id);
   if (seen(seenTrees, id)) return OK;
   if (depth > DEPTH_MAX) return E_LIMIT;
+  if (!verify(id)) return OK;
   const r = unchecked(readers[depth])!;
   let rc = r.open(flashBackend, id);
   if (rc < 0) return rc;
   while ((rc = r.next()) == 1) {
     mark(r.entryId);
-    if (r.kind == KIND_TREE) {
+    if (r.kind != KIND_TREE) verify(r.entryId);
+    else {
       const sub = walkTree(r.entryId, depth + 1);
       if (sub < 0) return sub;
     }
@@ -93,6 +107,10 @@ function walk(): i32 {
     let zero = true;
     for (let k = 0; k < ID_LEN; k++) if (load<u8>(t + <usize>k) != 0) zero = false;
     if (zero) continue;
+    if (verifying && flashBackend.has(t) != 1) {
+      problems++;
+      continue;
+    }
     if (top >= STACK_MAX) return E_LIMIT;
     memory.copy(stack + <usize>(top++ * ID_LEN), t, ID_LEN);
   }
@@ -100,13 +118,22 @@ function walk(): i32 {
   while (top > 0) {
     if (budget-- <= 0) return E_LIMIT;
     const c = stack + <usize>(--top * ID_LEN);
-    if (flashBackend.has(c) != 1) continue; // behind an earlier prune: shallow boundary
+    if (flashBackend.has(c) != 1) {
+      // A parent behind a prune is the shallow boundary (heads were checked above).
+      if (verifying && pruneLoc == 0) problems++;
+      continue;
+    }
     mark(c);
+    if (!verify(c)) continue;
     if (seen(seenCommits, c)) continue;
     if (flashBackend.typeOf(c) != OBJ_COMMIT) continue; // a ref at a raw object keeps just it
     const ci = info!;
     let rc = ci.read(flashBackend, c);
-    if (rc < 0) return rc;
+    if (rc < 0) {
+      if (!verifying) return rc;
+      problems++; // a commit that does not parse
+      continue;
+    }
     rc = walkTree(ci.tree, 0);
     if (rc < 0) return rc;
     if (pruneLoc != 0 && memory.compare(c, pruneId, ID_LEN) == 0) continue;
@@ -124,6 +151,19 @@ function isLive(id: usize): bool {
     allLive = walk() != OK;
   }
   return allLive || marked(id);
+}
+
+/**
+ * flash_store_check's store half: walks every ref's history (down to the prune
+ * point) and counts reachable objects that are missing or fail their CRC.
+ */
+export function checkReachable(): i32 {
+  verifying = true;
+  problems = 0;
+  const rc = walk();
+  verifying = false;
+  builtEpoch = -1; // the walk reused the filter's bits
+  return rc < 0 ? rc : problems;
 }
 
 /** Installs the store-aware liveness filter into the log (called by flash_store_open). */
