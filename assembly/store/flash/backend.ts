@@ -5,7 +5,7 @@ import { E_CORRUPT, E_INVAL, E_NOTFOUND, E_STATE, OK } from "../../abi/errors";
 import { Backend, OBJ_BLOB, OBJ_COMMIT } from "../backend";
 import { validRefName } from "../memory";
 import { hashObject, validType } from "../objects";
-import { append, getRef, KIND_OBJ, LEVEL_USER, lookup, mounted, readBody, refAt, setRef } from "./log";
+import { append, getRef, KIND_OBJ, LEVEL_USER, lookup, PUT_SCANS, mounted, readBody, refAt, setRef } from "./log";
 
 const hdr = memory.data(64); // record header of the object being read
 export class FlashBackend extends Backend {
@@ -13,7 +13,7 @@ export class FlashBackend extends Backend {
     if (!mounted) return E_STATE;
     if (!validType(type) || len < 0) return E_INVAL;
     hashObject(type, body, len, idOut);
-    const loc = lookup(idOut, hdr);
+    const loc = lookup(idOut, hdr, PUT_SCANS);
     // Idempotent, except that a stored copy failing its CRC gets a fresh copy, which
     // lookups find first (newest wins).
     if (loc != 0 && readBody(loc, hdr, 0, 0, 0) == 0) return OK;

@@ -4,7 +4,7 @@ import { E_BOUNDS, E_INVAL, E_NOMEM, E_STATE, OK } from "../../abi/errors";
 import { registerStore, releaseStore } from "../handles";
 import { ID_LEN, REF_NAME_MAX } from "../backend";
 import { flashBackend } from "./backend";
-import { checkReachable, installLiveness } from "./live";
+import { checkReachable, installLiveness, LIVE_RAM } from "./live";
 import { checkRecords, compactAll, mount, mounted, stats, writePrune } from "./log";
 
 // The store handle registered for the partition by the last flash_store_open.
@@ -96,5 +96,7 @@ export function flash_store_stats(out: usize, cap: i32): i32 {
   if (cap < STATS_LEN) return E_INVAL;
   if (!inside(out, cap)) return E_BOUNDS;
   if (!mounted) return E_STATE;
-  return stats(out);
+  const n = stats(out);
+  store<u32>(out, load<u32>(out, 24) + <u32>LIVE_RAM, 24); // the liveness walk's tables too
+  return n;
 }

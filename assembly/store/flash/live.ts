@@ -32,8 +32,10 @@ let seenTrees: usize = 0;
 let info: CommitInfo | null = null;
 const readers = new StaticArray<TreeReader | null>(DEPTH_MAX + 1);
 
-/** RAM of the liveness walk in bytes (fixed; reported in docs/flash.md). */
-export const LIVE_RAM: i32 = LIVE_BYTES + STACK_MAX * ID_LEN + 2 * SEEN_N * ID_LEN;
+/** Heap bytes of the liveness walk's own tables (the Bloom filter, stack and caches). */
+const LIVE_TABLES: i32 = LIVE_BYTES + STACK_MAX * ID_LEN + 2 * SEEN_N * ID_LEN;
+/** All of the walk's RAM: its tables, one tree reader per level (id + 320-byte window), the commit reader. */
+export const LIVE_RAM: i32 = LIVE_TABLES + (DEPTH_MAX + 1) * (ID_LEN + 320) + ID_LEN * 9 + 256;
 
 let builtEpoch: i32 = -1;
 let allLive = true;
@@ -169,7 +171,7 @@ export function checkReachable(): i32 {
 /** Installs the store-aware liveness filter into the log (called by flash_store_open). */
 export function installLiveness(): void {
   if (bits == 0) {
-    bits = heap.alloc(<usize>LIVE_RAM);
+    bits = heap.alloc(<usize>LIVE_TABLES);
     stack = bits + <usize>LIVE_BYTES;
     seenCommits = stack + <usize>(STACK_MAX * ID_LEN);
     seenTrees = seenCommits + <usize>(SEEN_N * ID_LEN);

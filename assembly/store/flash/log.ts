@@ -40,7 +40,13 @@ export const KIND_PRUNE: i32 = 3;
 
 export const REC_HEAD: i32 = 44;
 /** Bytes of Bloom filter shared by all sectors (per sector: INDEX_BYTES / sectors). */
-export const INDEX_BYTES: i32 = 4096;
+export const INDEX_BYTES: i32 = 8192;
+/**
+ * Sector scans a put spends looking for an existing copy before it appends: a miss
+ * past the budget writes a duplicate, which compaction later drops, instead of
+ * paying a scan of every false-positive sector on every new object.
+ */
+export const PUT_SCANS: i32 = 4;
 /** Direct-mapped id -> location cache entries (8 bytes each). */
 export const CACHE_N: i32 = 128;
 /** Distinct ref names, deleted ones included (their tombstones must be kept). */
@@ -488,8 +494,11 @@ export function refTarget(i: i32): usize {
 }
 
 // ---- lookup ----------------------------------------------------------------------
-/** Location of a valid-header object record with this id, newest first; 0 if none. */
-export function lookup(id: usize, into: usize): u32 {
+/**
+ * Location of a valid-header object record with this id, newest first; 0 if none
+ * (or, with maxScans, if not found within that many sector scans).
+ */
+export function lookup(id: usize, into: usize, maxScans: i32 = i32.MAX_VALUE): u32 {
   const e = cacheSlot(id);
   const cl = load<u32>(e, 4);
   if (cl != 0 && load<u32>(e) == load<u32>(id, 16)) {
@@ -501,6 +510,7 @@ export function lookup(id: usize, into: usize): u32 {
   for (let i = nUsed - 1; i >= 0; i--) {
     const s = orderAt(i);
     if (!bloomHas(s, id)) continue;
+    if (maxScans-- <= 0) break;
     const loc = scanFor(s, id, into);
     if (loc != 0) {
       cachePut(id, loc);
@@ -714,7 +724,12 @@ function keep(s: i32, loc: u32, h: usize): bool {
  * the most reclaimable bytes (oldest first on ties). E_FULL when none would free at
  * least an eighth of a sector.
  */
+// liveEpoch at the last compaction that found nothing to reclaim: until refs or the
+// prune point change, a full partition answers E_FULL without rescanning.
+let fullAt: i32 = -1;
+
 export function compact(level: i32): i32 {
+  if (fullAt == liveEpoch && freeCount() <= level) return E_FULL;
   let guard = sectorCount;
   while (freeCount() <= level && guard-- > 0) {
     let victim = -1;
@@ -731,7 +746,10 @@ export function compact(level: i32): i32 {
         if (dead >= capacity() >> 1) break; // oldest with half a sector to gain: good enough
       }
     }
-    if (victim < 0) return E_FULL;
+    if (victim < 0) {
+      fullAt = liveEpoch;
+      return E_FULL;
+    }
     const rc = evacuate(victim);
     if (rc != OK) return rc;
   }
