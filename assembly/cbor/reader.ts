@@ -1,7 +1,7 @@
 // Strict pull decoder over one byte range (RFC 8949 §3, §4.2.1 with
 // CBOR_CANONICAL). Allocation-free after construction: the nesting stack is a
 // fixed array. Errors are sticky; nothing is read outside [p, p+n).
-import { E_CORRUPT, E_LIMIT, E_UNSUPPORTED, OK } from "../abi/errors";
+import { E_AGAIN, E_CORRUPT, E_LIMIT, E_UNSUPPORTED, OK } from "../abi/errors";
 import { floatWidth, fromHalf, fromSingle } from "./float";
 import {
   CBOR_ARRAY,
@@ -28,6 +28,16 @@ import { utf8Valid } from "./utf8";
 
 /** Reject non-shortest arguments and floats, and map keys out of §4.2.1 order (or repeated). */
 export const CBOR_CANONICAL: i32 = 1;
+
+/**
+ * Chunked input: the range is a window onto a longer stream. When the window
+ * ends inside an item, next() returns E_AGAIN (not recorded, nothing consumed);
+ * the caller moves [keep(), end) to the start of its buffer, appends more input
+ * and calls refill(). Counts and lengths are then bounded by E_LIMIT (2^31 - 1
+ * items or bytes) instead of by the input, and a string must fit the window:
+ * need() says how many bytes from pos() the pending item needs.
+ */
+export const CBOR_PARTIAL: i32 = 2;
 
 /** Levels of nesting the reader tracks; arrays, maps and tags each take one. */
 export const CBOR_MAX_DEPTH: i32 = 32;
@@ -62,6 +72,7 @@ export class CborReader {
   private flags: i32;
   private maxDepth: i32;
   private err: i32 = OK;
+  private needed: i32 = 0;
   private readonly stack: StaticArray<u32> = new StaticArray<u32>(CBOR_MAX_DEPTH * L_SLOTS);
 
   constructor(p: usize, n: i32, flags: i32 = 0) {
@@ -118,10 +129,49 @@ export class CborReader {
     return level * L_SLOTS + field;
   }
 
+  /**
+   * CBOR_PARTIAL: the first byte still needed: pos(), or the start of an earlier
+   * map key that a canonical key-order check will compare with. Never after pos().
+   */
+  keep(): usize {
+    let k = this.p;
+    if ((this.flags & CBOR_CANONICAL) == 0) return k;
+    const stack = this.stack;
+    for (let l = 0; l < this.depth; l++) {
+      if (unchecked(stack[this.slot(l, L_KIND)]) != <u32>CBOR_MAP) continue;
+      if (unchecked(stack[this.slot(l, L_PREVLEN)]) != NO_KEY) k = min(k, <usize>unchecked(stack[this.slot(l, L_PREV)]));
+      // A key still being read (its items are on deeper levels).
+      if (l < this.depth - 1 && (unchecked(stack[this.slot(l, L_REM)]) & 1) == 0) k = min(k, <usize>unchecked(stack[this.slot(l, L_KEY)]));
+    }
+    return k;
+  }
+
+  /**
+   * CBOR_PARTIAL: continues on a new window [p, p+n) that begins with the bytes
+   * that were at [keep(), end) of the old window, followed by more input.
+   */
+  refill(p: usize, n: i32): void {
+    const base = this.keep();
+    const stack = this.stack;
+    for (let l = 0; l < this.depth; l++) {
+      if (unchecked(stack[this.slot(l, L_KIND)]) != <u32>CBOR_MAP) continue;
+      // Stale key slots may wrap here; they are rewritten before any use.
+      unchecked((stack[this.slot(l, L_KEY)] = <u32>(<usize>unchecked(stack[this.slot(l, L_KEY)]) - base + p)));
+      unchecked((stack[this.slot(l, L_PREV)] = <u32>(<usize>unchecked(stack[this.slot(l, L_PREV)]) - base + p)));
+    }
+    this.p = this.p - base + p;
+    this.end = p + <usize>(n < 0 ? 0 : n);
+  }
+
+  /** CBOR_PARTIAL, after E_AGAIN: bytes from pos() the pending header or string needs (more than the window holds). */
+  need(): i32 {
+    return this.needed;
+  }
+
   /** Major type (0..7) of the next item without consuming it, or the error (not recorded). */
   peek(): i32 {
     if (this.err != OK) return this.err;
-    if (this.p >= this.end) return E_CORRUPT;
+    if (this.p >= this.end) return (this.flags & CBOR_PARTIAL) != 0 ? E_AGAIN : E_CORRUPT;
     return <i32>load<u8>(this.p) >> 5;
   }
 
@@ -137,6 +187,16 @@ export class CborReader {
       const l = d - 1;
       if (unchecked(stack[this.slot(l, L_KIND)]) == <u32>CBOR_MAP && (unchecked(stack[this.slot(l, L_REM)]) & 1) == 0)
         unchecked((stack[this.slot(l, L_KEY)] = <u32>p));
+    }
+    const partial = (this.flags & CBOR_PARTIAL) != 0;
+    if (partial) {
+      // A header cut by the window's end: wait for more (the argument is 0, 1, 2, 4 or 8 bytes).
+      const info = p < this.end ? <i32>load<u8>(p) & 31 : 0;
+      const headLen = info >= 24 && info <= 27 ? 1 + (1 << (info - 24)) : 1;
+      if (<usize>headLen > this.end - p) {
+        this.needed = headLen;
+        return E_AGAIN;
+      }
     }
     const h = readHead(p, this.end);
     if (h < 0) return this.fail(h);
@@ -157,15 +217,22 @@ export class CborReader {
     this.len = 0;
     let kind = major;
     if (major == CBOR_BYTES || major == CBOR_TEXT) {
-      if (arg > left) return this.fail(E_CORRUPT);
+      if (arg > left) {
+        if (!partial) return this.fail(E_CORRUPT);
+        if (arg > <u64>(i32.MAX_VALUE - h)) return this.fail(E_LIMIT);
+        this.needed = h + <i32>arg;
+        return E_AGAIN;
+      }
       this.ptr = q;
       this.len = <i32>arg;
       q += <usize>arg;
       if (major == CBOR_TEXT && !utf8Valid(this.ptr, this.len)) return this.fail(E_CORRUPT);
     } else if (major == CBOR_ARRAY || major == CBOR_MAP || major == CBOR_TAG) {
       // Every item takes at least one byte: a count the input cannot hold is malformed.
-      const items = major == CBOR_MAP ? (arg > left >> 1 ? left + 1 : arg << 1) : major == CBOR_ARRAY ? arg : 1;
-      if (items > left) return this.fail(E_CORRUPT);
+      // (With CBOR_PARTIAL the input to come is unknown: the bound is the stack's 2^31 - 1.)
+      const room = partial ? <u64>i32.MAX_VALUE : left;
+      const items = major == CBOR_MAP ? (arg > room >> 1 ? room + 1 : arg << 1) : major == CBOR_ARRAY ? arg : 1;
+      if (items > room) return this.fail(partial ? E_LIMIT : E_CORRUPT);
       if (major != CBOR_TAG) this.len = <i32>arg;
       if (items != 0) {
         if (d >= this.maxDepth) return this.fail(E_LIMIT);
