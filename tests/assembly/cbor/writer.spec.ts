@@ -168,3 +168,28 @@ describe("CborWriter.arrayFrom and base (typed values from a scratch writer)", (
     expect(w.length()).toBe(0);
   });
 });
+
+describe("CborWriter text and string headers", () => {
+  it("encodes 1- to 4-byte UTF-8 from AS strings and validates raw text", () => {
+    w.reset(buf, 256);
+    w.str("a\u00fc\u6c34\uD83D\uDE00"); // a, ü, 水, 😀
+    expect(out()).toBe("6a" + "61" + "c3bc" + "e6b0b4" + "f09f9880");
+    const n = w.length();
+    w.text(buf + 1, n - 1); // the payload just written is valid UTF-8
+    expect(w.error()).toBe(OK);
+    store<u8>(scratch, 0xed);
+    store<u8>(scratch + 1, 0xa0);
+    store<u8>(scratch + 2, 0x80); // a surrogate
+    w.text(scratch, 3);
+    expect(w.error()).toBe(E_INVAL);
+  });
+  it("writes string headers for streamed payloads, and refuses negative lengths", () => {
+    w.reset(buf, 256);
+    w.bytesHeader(300);
+    w.textHeader(0);
+    w.int(0);
+    expect(out()).toBe("59012c" + "60" + "00");
+    w.bytes(scratch, -1);
+    expect(w.error()).toBe(E_INVAL);
+  });
+});
