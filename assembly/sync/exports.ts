@@ -1,6 +1,7 @@
 // Sync exports the host calls (bindings/abi/sync.json). Every pointer range is
 // checked against linear memory before use; errors are negative ABI codes.
-import { E_BOUNDS, E_INVAL, E_LIMIT, E_NOTFOUND, OK } from "../abi/errors";
+import { E_BOUNDS, E_INVAL, E_LIMIT, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
+import { registerStore, storeOf } from "../store/handles";
 import { Backend, ID_LEN, REF_NAME_MAX } from "../store/backend";
 import { MAX_PARENTS, writeCommit } from "./gitobj";
 import { graft } from "./graft";
@@ -12,78 +13,32 @@ function inside(p: usize, n: i32): bool {
   return n >= 0 && <u64>p + <u64>n <= <u64>memory.size() << 16;
 }
 
-const stores = new Array<Backend>();
 const sessions = new Array<Session | null>();
 
-function storeOf(h: i32): Backend | null {
-  return h >= 1 && h <= stores.length ? stores[h - 1] : null;
+/** The backend of a store handle (the store part's table: store_open_memory, flash_store_open, sync_mem_open). */
+function backendOf(h: i32): Backend | null {
+  const s = storeOf(h);
+  return s == null ? null : s.backend;
 }
 
 function sessionOf(s: i32): Session | null {
   return s >= 1 && s <= sessions.length ? sessions[s - 1] : null;
 }
 
-/** Opens an in-memory store of at most budget bytes of objects; its handle (> 0). */
+/**
+ * A gateway object store in memory with room for max_refs refs (two a device:
+ * devices/<name>, views/<name>), registered in the store's handle table.
+ * Until the gateway keeps its replicas on a file-backed store.
+ */
 export function sync_mem_open(budget: i32, maxRefs: i32): i32 {
   if (budget <= 0 || maxRefs <= 0 || maxRefs > 1 << 16) return E_INVAL;
-  stores.push(new MemBackend(budget, maxRefs));
-  return stores.length;
-}
-
-export function sync_obj_put(h: i32, type: i32, p: usize, n: i32, idOut: usize): i32 {
-  const b = storeOf(h);
-  if (b == null) return E_INVAL;
-  if (!inside(p, n) || !inside(idOut, ID_LEN)) return E_BOUNDS;
-  return b.put(type, p, n, idOut);
-}
-
-export function sync_obj_type(h: i32, id: usize): i32 {
-  const b = storeOf(h);
-  if (b == null) return E_INVAL;
-  if (!inside(id, ID_LEN)) return E_BOUNDS;
-  return b.typeOf(id);
-}
-
-export function sync_obj_size(h: i32, id: usize): i32 {
-  const b = storeOf(h);
-  if (b == null) return E_INVAL;
-  if (!inside(id, ID_LEN)) return E_BOUNDS;
-  return b.sizeOf(id);
-}
-
-export function sync_obj_read(h: i32, id: usize, offset: i32, out: usize, cap: i32): i32 {
-  const b = storeOf(h);
-  if (b == null) return E_INVAL;
-  if (!inside(id, ID_LEN) || !inside(out, cap)) return E_BOUNDS;
-  return b.readAt(id, offset, out, cap);
-}
-
-export function sync_ref_get(h: i32, name: usize, nameLen: i32, idOut: usize): i32 {
-  const b = storeOf(h);
-  if (b == null) return E_INVAL;
-  if (nameLen <= 0 || nameLen > REF_NAME_MAX) return E_INVAL;
-  if (!inside(name, nameLen) || !inside(idOut, ID_LEN)) return E_BOUNDS;
-  return b.getRef(name, nameLen, idOut);
-}
-
-export function sync_ref_set(h: i32, name: usize, nameLen: i32, expected: usize, id: usize): i32 {
-  const b = storeOf(h);
-  if (b == null) return E_INVAL;
-  if (nameLen <= 0 || nameLen > REF_NAME_MAX) return E_INVAL;
-  if (!inside(name, nameLen) || (expected != 0 && !inside(expected, ID_LEN)) || (id != 0 && !inside(id, ID_LEN))) return E_BOUNDS;
-  return b.setRef(name, nameLen, expected, id);
-}
-
-export function sync_ref_at(h: i32, index: i32, out: usize): i32 {
-  const b = storeOf(h);
-  if (b == null) return E_INVAL;
-  if (!inside(out, REF_NAME_MAX)) return E_BOUNDS;
-  return b.refAt(index, out);
+  const h = registerStore(new MemBackend(budget, maxRefs));
+  return h > 0 ? h : E_NOMEM;
 }
 
 /** The tree equal to base outside the prefixes and to src inside them; 0 ids are empty trees. */
 export function sync_graft(h: i32, base: usize, src: usize, prefixes: usize, prefLen: i32, out: usize): i32 {
-  const b = storeOf(h);
+  const b = backendOf(h);
   if (b == null) return E_INVAL;
   if ((base != 0 && !inside(base, ID_LEN)) || (src != 0 && !inside(src, ID_LEN)) || !inside(prefixes, prefLen) || !inside(out, ID_LEN)) return E_BOUNDS;
   const rc = graft(b, base, src, prefixes, prefLen, out);
@@ -92,7 +47,7 @@ export function sync_graft(h: i32, base: usize, src: usize, prefixes: usize, pre
 
 /** Writes a commit (author = committer = who, at timeSec UTC) and stores it. */
 export function sync_commit(h: i32, tree: usize, parents: usize, nParents: i32, who: usize, whoLen: i32, timeSec: i64, msg: usize, msgLen: i32, idOut: usize): i32 {
-  const b = storeOf(h);
+  const b = backendOf(h);
   if (b == null) return E_INVAL;
   if (nParents < 0 || nParents > MAX_PARENTS || whoLen < 0 || whoLen > 200 || msgLen < 0) return E_INVAL;
   if (!inside(tree, ID_LEN) || !inside(parents, nParents * ID_LEN) || !inside(who, whoLen) || !inside(msg, msgLen) || !inside(idOut, ID_LEN)) return E_BOUNDS;
@@ -112,7 +67,7 @@ export function sync_commit(h: i32, tree: usize, parents: usize, nParents: i32, 
  * of received, not yet accepted objects. Returns the session handle (> 0).
  */
 export function sync_open(h: i32, role: i32, name: usize, nameLen: i32, write: usize, writeLen: i32, qcap: i32): i32 {
-  const b = storeOf(h);
+  const b = backendOf(h);
   if (b == null) return E_INVAL;
   if (role != ROLE_DEVICE && role != ROLE_GATEWAY) return E_INVAL;
   if (nameLen < 0 || nameLen > REF_NAME_MAX - 8 || writeLen < 0 || qcap < MSG_MAX) return E_INVAL;

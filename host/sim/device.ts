@@ -3,9 +3,10 @@
 // deterministic signals, syncing through whatever link the host gives it, and
 // merging the owner's view (config) into its main when one arrives.
 import { encode } from "cbor-x";
-import { Core } from "../runtime/index.ts";
-import { OBJ_TREE, type SyncEvent, SyncSession, SyncStore } from "../sync/core.ts";
-import { getPath, setPath, treeOf } from "../sync/objects.ts";
+import { Core, type FlashDevice } from "../runtime/index.ts";
+import { CoreStore } from "../store/index.ts";
+import { hex, OBJ_TREE, type SyncEvent, SyncSession, SyncStore } from "../sync/core.ts";
+import { getPath, treeOf } from "../sync/objects.ts";
 
 export interface DeviceOptions {
   name: string;
@@ -13,8 +14,8 @@ export interface DeviceOptions {
   read?: string[];
   /** Seconds since the epoch for commit times (deterministic in tests). */
   clock?: () => number;
-  /** Bytes of objects the device store may hold (interim memory store). */
-  storeBudget?: number;
+  /** The device's flash partition; without one the store is in memory (lost at reboot). */
+  flash?: FlashDevice;
 }
 
 const QUARANTINE = 8192;
@@ -28,7 +29,8 @@ export class SimDevice {
   session: SyncSession | null = null;
   private send: ((m: Uint8Array) => void) | null = null;
   private readonly clock: () => number;
-  private readonly budget: number;
+  readonly flash: FlashDevice | undefined;
+  private staged: CoreStore;
   commits = 0;
   merges = 0;
   bytesOut = 0;
@@ -43,9 +45,20 @@ export class SimDevice {
     this.write = opts.write ?? [`sensors/${opts.name}`];
     this.read = opts.read ?? [`config/${opts.name}`];
     this.clock = opts.clock ?? (() => Date.now() / 1000);
-    this.budget = opts.storeBudget ?? 32 * 1024;
-    this.core = new Core("release");
-    this.store = SyncStore.memory(this.core, this.budget, 8);
+    this.flash = opts.flash;
+    this.core = new Core("release", { flash: this.flash });
+    this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
+    this.staged = new CoreStore(this.core, this.store.handle);
+    this.init();
+  }
+
+  /** Power comes back after a cut: a fresh core mounts the flash store and recovers it. */
+  reboot(): void {
+    this.disconnect();
+    this.core = new Core("release", { flash: this.flash });
+    this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
+    this.staged = new CoreStore(this.core, this.store.handle);
+    this.pending.clear();
     this.init();
   }
 
@@ -68,16 +81,15 @@ export class SimDevice {
     this.pending.set(signal, list);
   }
 
-  /** Commits the queued readings: each signal's batch at sensors/<name>/<signal>. */
+  /**
+   * Commits the queued readings through the store (store_set + store_commit, as
+   * firmware does): each signal's batch at sensors/<name>/<signal>.
+   */
   commit(): string | null {
     if (this.pending.size === 0) return null;
-    const main = this.store.ref("main");
-    let tree = treeOf(this.store, main);
-    for (const [signal, values] of [...this.pending].sort(([a], [b]) => (a < b ? -1 : 1)))
-      tree = setPath(this.store, tree, `${this.write[0]}/${signal}`, new Uint8Array(encode(values)));
+    for (const [signal, values] of this.pending) this.staged.set(`${this.write[0]}/${signal}`, new Uint8Array(encode(values)));
     this.pending.clear();
-    const id = this.store.commit(tree as string, main ? [main] : [], this.who, this.clock(), "readings\n");
-    this.store.setRef("main", main, id);
+    const id = hex(this.staged.commit({ author: this.who, time: this.clock(), message: "readings" }));
     this.commits++;
     this.session?.notify();
     this.pump();
@@ -144,7 +156,6 @@ export class SimDevice {
     this.session?.notify();
   }
 
-  /** Power cut / reboot: the core restarts; with the interim memory store nothing survives but what the host keeps. */
   get head(): string | null {
     return this.store.ref("main");
   }

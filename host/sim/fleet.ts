@@ -3,6 +3,7 @@
 // for a seed: the same options give the same run. Used by `nymote sim` (when no
 // --gateway address is given), `nymote demo` and the convergence tests.
 import { encode } from "cbor-x";
+import { SimFlash } from "../flash/sim.ts";
 import { Gateway, type GatewayConnection } from "../gateway/gateway.ts";
 import type { SyncStore } from "../sync/core.ts";
 import { listPaths, treeOf } from "../sync/objects.ts";
@@ -18,6 +19,12 @@ export interface FleetOptions {
   faults?: FaultOptions;
   /** Probability per device per second of a reboot (session torn down mid-sync). */
   reboot?: number;
+  /** Give each device a simulated NOR flash partition (its store survives reboots). */
+  flash?: boolean;
+  /** With flash: probability per device per second of a power cut at a random flash operation soon after. */
+  powerCut?: number;
+  /** Power cuts may also land in the middle of a write (a prefix of its bytes lands). */
+  tornWrites?: boolean;
   sampleMs?: number;
   commitMs?: number;
   /** Owner's config changes: at virtual time `at`, main gets path = value. */
@@ -39,6 +46,7 @@ export interface DeviceSummary {
   bytesOut: number;
   bytesIn: number;
   reconnects: number;
+  powerCuts: number;
 }
 
 export interface FleetSnapshot {
@@ -57,6 +65,8 @@ export interface FleetResult extends FleetSnapshot {
 
 interface Slot {
   dev: SimDevice;
+  flash: SimFlash | null;
+  cuts: number;
   signals: Signals;
   conn: GatewayConnection | null;
   epoch: number;
@@ -77,8 +87,11 @@ export function runFleet(o: FleetOptions): FleetResult {
     const name = `dev${String(i).padStart(3, "0")}`;
     const rec = { name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] };
     if (!gw.devices.has(name)) gw.enroll(rec);
+    const flash = o.flash || o.powerCut ? new SimFlash({ size: 512 * 1024, seed: o.seed * 1000 + i }) : null;
     slots.push({
-      dev: new SimDevice({ ...rec, clock }),
+      dev: new SimDevice({ ...rec, clock, flash: flash ?? undefined }),
+      flash,
+      cuts: 0,
       signals: new Signals(o.seed * 1000 + i),
       conn: null,
       epoch: 0,
@@ -108,6 +121,25 @@ export function runFleet(o: FleetOptions): FleetResult {
     s.reconnects++;
   };
 
+  /** Runs a device step; a power cut inside it (flash I/O error or a dead core) reboots the device. */
+  const guarded = (s: Slot, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      if (!s.flash?.powerOff && !s.dev.core.isDead) throw e;
+    }
+    if (s.flash?.powerOff || s.dev.core.isDead) powerBack(s);
+  };
+  const powerBack = (s: Slot): void => {
+    s.cuts++;
+    s.epoch++;
+    s.conn?.close();
+    s.conn = null;
+    s.flash?.reboot();
+    s.dev.reboot();
+    s.reconnectAt = net.now + 300;
+  };
+
   const summary = (settling: boolean): FleetSnapshot => ({ now: net.now, settling, devices: slots.map((s) => summarize(gw, s)) });
   const pendingConfig = [...(o.config ?? [])].sort((a, b) => a.at - b.at);
   let lastProgress = 0;
@@ -117,9 +149,14 @@ export function runFleet(o: FleetOptions): FleetResult {
       if (c) gw.set(c.path, new Uint8Array(encode(c.value)));
     }
     for (const s of slots) {
+      if (s.flash?.powerOff) powerBack(s);
       if (!settling) {
         if (now % sampleMs === 0) for (const r of s.signals.sample(now)) s.dev.record(r.signal, [r.t, r.v]);
-        if (now % commitMs === 0 && now > 0) s.dev.commit();
+        if (now % commitMs === 0 && now > 0) guarded(s, () => s.dev.commit());
+        if (o.powerCut && s.flash && !s.flash.powerOff && net.random() < (o.powerCut * 100) / 1000) {
+          // The cut lands on one of the next flash operations, possibly mid-write.
+          s.flash.cutAt(s.flash.ops + 1 + Math.floor(net.random() * 40), o.tornWrites ? Math.floor(net.random() * 64) : 0);
+        }
         if (o.reboot && s.conn && net.random() < (o.reboot * 100) / 1000) {
           s.epoch++;
           s.conn.close();
@@ -128,8 +165,9 @@ export function runFleet(o: FleetOptions): FleetResult {
           s.reconnectAt = now + 500;
         }
       }
-      if (!s.conn && now >= s.reconnectAt) link(s);
-      s.dev.timer(now, 400);
+      if (s.flash?.powerOff) powerBack(s);
+      if (!s.conn && now >= s.reconnectAt) guarded(s, () => link(s));
+      guarded(s, () => s.dev.timer(now, 400));
       s.conn?.timer(now, 400);
     }
     if (o.progress && now - lastProgress >= 1000) {
@@ -141,7 +179,10 @@ export function runFleet(o: FleetOptions): FleetResult {
   net.run(o.durationMs, 100, (now) => tick(now, false));
   // Faults heal; readings stop; everything must converge.
   net.faults = {};
-  for (const s of slots) s.dev.commit();
+  for (const s of slots) {
+    s.flash?.clearCut();
+    guarded(s, () => s.dev.commit());
+  }
   const deadline = net.now + settleMs;
   const done = () => slots.every((s) => converged(gw, s));
   while (net.now < deadline && !done()) net.run(net.now + 500, 100, (now) => tick(now, true));
@@ -153,7 +194,9 @@ export function runFleet(o: FleetOptions): FleetResult {
     if (!d.config) problems.push(`${d.name}: lacks the owner's latest config`);
     if (!d.inMain) problems.push(`${d.name}: readings not in the gateway's main`);
   }
-  for (const s of slots) for (const l of s.dev.log) problems.push(`${s.dev.name}: ${l}`);
+  // A gateway refusing a device's commit is a failure; a session that ended
+  // because power was cut under it (local E_IO) is part of the test.
+  for (const s of slots) for (const l of s.dev.log) if (l.startsWith("rejected")) problems.push(`${s.dev.name}: ${l}`);
   return { ...final, converged: done(), gateway: gw, wireBytes: net.stats.bytes, net: net.stats, problems };
 }
 
@@ -167,6 +210,7 @@ function summarize(gw: Gateway, s: Slot): DeviceSummary {
     bytesOut: s.dev.bytesOut,
     bytesIn: s.dev.bytesIn,
     reconnects: s.reconnects,
+    powerCuts: s.cuts,
   };
 }
 

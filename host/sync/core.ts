@@ -47,7 +47,11 @@ export class SyncError extends Error {
   }
 }
 
-/** An object store inside a core (sync_mem_open for now; the store part's handles later). */
+/**
+ * Objects, refs, grafts and commits of one store handle inside a core (the
+ * store part's store_object_* / store_ref_* exports plus sync_graft and
+ * sync_commit), with hex ids.
+ */
 export class SyncStore {
   private readonly ids: number;
   private readonly buf: number;
@@ -61,8 +65,19 @@ export class SyncStore {
     this.buf = core.alloc(this.bufLen);
   }
 
+  /** A gateway store in memory with room for maxRefs refs (sync_mem_open). */
   static memory(core: Core, budget: number, maxRefs: number): SyncStore {
     return new SyncStore(core, ok(core.call("sync_mem_open", budget, maxRefs), "sync_mem_open"));
+  }
+
+  /** The store part's in-memory store (store_open_memory). */
+  static storeMemory(core: Core): SyncStore {
+    return new SyncStore(core, ok(core.call("store_open_memory"), "store_open_memory"));
+  }
+
+  /** The device's flash partition (flash_store_open: mounts and recovers). */
+  static flash(core: Core): SyncStore {
+    return new SyncStore(core, ok(core.call("flash_store_open"), "flash_store_open"));
   }
 
   private scratch(data: Uint8Array): number {
@@ -78,38 +93,38 @@ export class SyncStore {
   }
 
   put(type: number, body: Uint8Array): string {
-    ok(this.core.call("sync_obj_put", this.handle, type, this.scratch(body), body.length, this.ids), "put");
+    ok(this.core.call("store_object_put", this.handle, type, this.scratch(body), body.length, this.ids), "put");
     return hex(this.core.read(this.ids, ID_LEN));
   }
 
   has(id: string): boolean {
-    return this.core.call("sync_obj_type", this.handle, this.idAt(0, id)) > 0;
+    return this.core.call("store_object_type", this.handle, this.idAt(0, id)) > 0;
   }
 
   get(id: string): { type: number; body: Uint8Array } | null {
     const p = this.idAt(0, id);
-    const type = this.core.call("sync_obj_type", this.handle, p);
+    const type = this.core.call("store_object_type", this.handle, p);
     if (type < 0) return null;
-    const size = ok(this.core.call("sync_obj_size", this.handle, p), "size");
+    const size = ok(this.core.call("store_object_read", this.handle, p, 0, this.buf, this.bufLen), "read");
+    if (size <= this.bufLen) return { type, body: this.core.read(this.buf, size) };
     const out = new Uint8Array(size);
-    for (let off = 0; off < size; ) {
-      const n = ok(this.core.call("sync_obj_read", this.handle, p, off, this.buf, Math.min(this.bufLen, size - off)), "read");
-      out.set(this.core.read(this.buf, n), off);
-      off += n;
+    for (let off = 0; off < size; off += this.bufLen) {
+      ok(this.core.call("store_object_read", this.handle, p, off, this.buf, this.bufLen), "read");
+      out.set(this.core.read(this.buf, Math.min(this.bufLen, size - off)), off);
     }
     return { type, body: out };
   }
 
   ref(name: string): string | null {
     const n = enc.encode(name);
-    const rc = this.core.call("sync_ref_get", this.handle, this.scratch(n), n.length, this.ids);
+    const rc = this.core.call("store_ref_get", this.handle, this.scratch(n), n.length, this.ids);
     return rc < 0 ? null : hex(this.core.read(this.ids, ID_LEN));
   }
 
   /** Compare-and-set; false when the ref moved meanwhile. */
   setRef(name: string, expected: string | null, id: string | null): boolean {
     const n = enc.encode(name);
-    const rc = this.core.call("sync_ref_set", this.handle, this.scratch(n), n.length, this.idAt(1, expected), this.idAt(2, id));
+    const rc = this.core.call("store_ref_set", this.handle, this.scratch(n), n.length, this.idAt(1, expected), this.idAt(2, id));
     if (rc === -9) return false;
     ok(rc, `set ref ${name}`);
     return true;
@@ -118,7 +133,7 @@ export class SyncStore {
   refs(): string[] {
     const out: string[] = [];
     for (let i = 0; ; i++) {
-      const n = this.core.call("sync_ref_at", this.handle, i, this.buf);
+      const n = this.core.call("store_ref_at", this.handle, i, this.buf);
       if (n < 0) return out;
       out.push(dec.decode(this.core.read(this.buf, n)));
     }

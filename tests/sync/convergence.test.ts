@@ -60,6 +60,22 @@ test("fleet converges with device reboots mid-sync", () => {
   }
 });
 
+test("fleet on flash converges with power cuts mid-sync (every acknowledged reading reaches main)", () => {
+  for (const seed of seeds) {
+    const r = runFleet({
+      devices: 3,
+      seed,
+      durationMs: 12_000,
+      powerCut: 0.3,
+      faults: { delay: [0, 50], drop: 0.05 },
+      config: [{ at: 4000, path: "config/all/interval", value: 5 }],
+    });
+    assert.deepEqual(r.problems, [], `seed ${seed}`);
+    assert.ok(r.converged, `seed ${seed}`);
+    assert.ok(r.devices.reduce((a, d) => a + d.powerCuts, 0) > 0, `seed ${seed}: power was cut`);
+  }
+});
+
 test("the same seed gives the same run", () => {
   const a = runFleet({ devices: 2, seed: 9, durationMs: 6000, faults: { drop: 0.2, reorder: 0.2 } });
   const b = runFleet({ devices: 2, seed: 9, durationMs: 6000, faults: { drop: 0.2, reorder: 0.2 } });
