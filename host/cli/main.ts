@@ -10,12 +10,14 @@ import { register as demo } from "./commands/demo.ts";
 import { register as devices } from "./commands/devices.ts";
 import { register as enroll } from "./commands/enroll.ts";
 import { register as exportGit } from "./commands/export-git.ts";
+import { register as gateway } from "./commands/gateway.ts";
 import { register as get } from "./commands/get.ts";
 import { register as identity } from "./commands/identity.ts";
 import { register as log } from "./commands/log.ts";
 import { register as show } from "./commands/show.ts";
+import { register as sim } from "./commands/sim.ts";
 
-const COMMANDS = [abi, identity, enroll, exportGit, show, backup, demo, log, get, devices];
+const COMMANDS = [abi, identity, enroll, exportGit, show, backup, demo, log, get, devices, gateway, sim];
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

@@ -104,6 +104,9 @@ export class SimDevice {
   /** Starts a new session over a fresh link. */
   connect(send: (m: Uint8Array) => void): void {
     this.session?.close();
+    // A full collection returns the closed session's objects before a new one
+    // is built: the device heap is small, and sessions are rare.
+    this.core.call("__collect");
     this.send = send;
     this.session = new SyncSession(this.store, "device", this.name, [], QUARANTINE);
     this.pump();

@@ -1,0 +1,94 @@
+// Simulated devices in real time against a gateway reached over TCP or MQTT
+// (`nymote sim --gateway ADDR`): each device samples its signals, commits every
+// few seconds, syncs over its own connection and reconnects when it drops.
+import { dialMqtt } from "../transport/mqtt.ts";
+import { type DeviceLink, dialTcp } from "../transport/tcp.ts";
+import { SimDevice } from "./device.ts";
+import { Signals } from "./signals.ts";
+
+export interface LiveOptions {
+  devices: number;
+  /** tcp://host:port or mqtt://host:port */
+  gateway: string;
+  durationMs: number;
+  seed: number;
+  sampleMs?: number;
+  commitMs?: number;
+  /** Names (default dev000, dev001, ...). */
+  names?: string[];
+  /** After the run, wait this long at most for every commit to be acknowledged. */
+  settleMs?: number;
+  progress?: (line: string) => void;
+}
+
+export interface LiveDevice {
+  dev: SimDevice;
+  link: DeviceLink | null;
+  reconnects: number;
+}
+
+export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; allAcked: boolean }> {
+  const url = new URL(o.gateway);
+  const names = o.names ?? Array.from({ length: o.devices }, (_, i) => `dev${String(i).padStart(3, "0")}`);
+  const fleet: LiveDevice[] = names.map((name) => ({
+    dev: new SimDevice({ name, read: [`config/${name}`, "config/all"] }),
+    link: null,
+    reconnects: 0,
+  }));
+  const signals = names.map((_, i) => new Signals(o.seed * 1000 + i));
+  let stopping = false;
+  const dial = async (d: LiveDevice) => {
+    if (stopping) return;
+    d.reconnects++;
+    const onMsg = (m: Uint8Array) => d.dev.receive(m);
+    const onClose = () => {
+      d.link = null;
+      d.dev.disconnect();
+      if (!stopping) setTimeout(() => void dial(d), 300);
+    };
+    try {
+      const link =
+        url.protocol === "mqtt:"
+          ? await dialMqtt(d.dev.name, o.gateway, onMsg, onClose)
+          : dialTcp(d.dev.name, url.hostname, Number(url.port), onMsg, onClose);
+      d.link = link;
+      d.dev.connect((m) => link.send(m));
+    } catch {
+      if (!stopping) setTimeout(() => void dial(d), 500);
+    }
+  };
+  await Promise.all(fleet.map(dial));
+  const t0 = Date.now();
+  const sampleMs = o.sampleMs ?? 500;
+  const commitMs = o.commitMs ?? 2000;
+  let lastSample = 0;
+  let lastCommit = 0;
+  const allAcked = () => fleet.every((d) => d.dev.head !== null && d.dev.acked === d.dev.head);
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = Date.now() - t0;
+      const running = now < o.durationMs;
+      if (running && now - lastSample >= sampleMs) {
+        lastSample = now;
+        fleet.forEach((d, i) => {
+          for (const r of signals[i]?.sample(now) ?? []) d.dev.record(r.signal, [r.t, r.v]);
+        });
+      }
+      if (running && now - lastCommit >= commitMs) {
+        lastCommit = now;
+        for (const d of fleet) d.dev.commit();
+        o.progress?.(
+          `t=${(now / 1000).toFixed(0)}s commits ${fleet.reduce((a, d) => a + d.dev.commits, 0)} acknowledged ${fleet.filter((d) => d.dev.acked === d.dev.head).length}/${fleet.length}`,
+        );
+      }
+      for (const d of fleet) d.dev.timer(now, 500);
+      if (!running && (allAcked() || now > o.durationMs + (o.settleMs ?? 10_000))) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+  });
+  stopping = true;
+  for (const d of fleet) d.link?.close();
+  return { devices: fleet, allAcked: allAcked() };
+}

@@ -1,0 +1,96 @@
+// Sync sessions over MQTT 3.1.1: a topic pair per device, `nymote/<name>/up`
+// (device → gateway) and `nymote/<name>/down`. Each payload is a 4-byte session
+// id (chosen by the device per session) and one sync message; a new id from a
+// device starts a new gateway session, messages of other sessions are dropped.
+// The gateway embeds an aedes broker by default or joins an existing one.
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:net";
+import { Aedes } from "aedes";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Gateway, GatewayConnection } from "../gateway/gateway.ts";
+import type { DeviceLink } from "./tcp.ts";
+
+export interface EmbeddedBroker {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts an in-process broker on 127.0.0.1:port (0: any free port). */
+export async function startBroker(port = 0, host = "127.0.0.1"): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  const p = typeof addr === "object" && addr ? addr.port : port;
+  return {
+    url: `mqtt://${host}:${p}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        broker.close(() => server.close(() => resolve()));
+      }),
+  };
+}
+
+function connect(url: string, clientId: string): Promise<MqttClient> {
+  const c = mqtt.connect(url, { protocolVersion: 4, clientId, reconnectPeriod: 500, clean: true });
+  return new Promise((resolve, reject) => {
+    c.once("connect", () => resolve(c));
+    c.once("error", reject);
+  });
+}
+
+/** The gateway's side: subscribes to every device's up topic on the broker at url. */
+export async function serveMqtt(gw: Gateway, url: string): Promise<{ close(): Promise<void> }> {
+  const client = await connect(url, `nymote-gateway-${randomBytes(4).toString("hex")}`);
+  const sessions = new Map<string, { sid: number; conn: GatewayConnection }>();
+  await client.subscribeAsync("nymote/+/up", { qos: 1 });
+  client.on("message", (topic, payload) => {
+    const name = topic.split("/")[1] ?? "";
+    if (payload.length < 5 || !gw.devices.has(name)) return;
+    const sid = payload.readUInt32BE(0);
+    const msg = new Uint8Array(payload.subarray(4));
+    let s = sessions.get(name);
+    if (!s || s.sid !== sid) {
+      if (msg[0] !== 1) return; // only a HELLO opens a session
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(sid);
+      const conn = gw.connect(
+        name,
+        (m) => client.publish(`nymote/${name}/down`, Buffer.concat([head, m]), { qos: 1 }),
+        () => {
+          if (sessions.get(name)?.sid === sid) sessions.delete(name);
+        },
+      );
+      s = { sid, conn };
+      sessions.set(name, s);
+    }
+    s.conn.receive(msg);
+  });
+  return { close: () => client.endAsync() };
+}
+
+/** A device's session over MQTT. */
+export async function dialMqtt(name: string, url: string, onMessage: (m: Uint8Array) => void, onClose: () => void): Promise<DeviceLink> {
+  const client = await connect(url, `nymote-${name}-${randomBytes(4).toString("hex")}`);
+  const sid = randomBytes(4).readUInt32BE(0);
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(sid);
+  let closed = false;
+  await client.subscribeAsync(`nymote/${name}/down`, { qos: 1 });
+  client.on("message", (_topic, payload) => {
+    if (!closed && payload.length >= 5 && payload.readUInt32BE(0) === sid) onMessage(new Uint8Array(payload.subarray(4)));
+  });
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    client.end(true);
+    onClose();
+  };
+  client.on("close", () => {
+    if (!client.reconnecting) close();
+  });
+  return { send: (m) => !closed && client.publish(`nymote/${name}/up`, Buffer.concat([head, m]), { qos: 1 }), close };
+}

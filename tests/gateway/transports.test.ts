@@ -1,0 +1,107 @@
+// The same scenario over TCP, an embedded MQTT broker (aedes) and a real
+// mosquitto started on a random loopback port: devices sync readings, the
+// owner's config reaches them, a hostile device writing outside its
+// certificate is refused and cut off while the others keep syncing.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { encode } from "cbor-x";
+import { Gateway } from "../../host/gateway/gateway.ts";
+import { runLive } from "../../host/sim/live.ts";
+import { listPaths, treeOf } from "../../host/sync/objects.ts";
+import { serveMqtt, startBroker } from "../../host/transport/mqtt.ts";
+import { serveTcp } from "../../host/transport/tcp.ts";
+
+const names = ["dev000", "dev001", "dev002", "evil"];
+
+function gateway(): Gateway {
+  const gw = new Gateway();
+  for (const n of names.slice(0, 3)) gw.enroll({ name: n, write: [`sensors/${n}`], read: [`config/${n}`, "config/all"] });
+  // The hostile device's certificate allows config/evil only; it writes sensors/evil.
+  gw.enroll({ name: "evil", write: ["config/evil"], read: [] });
+  gw.set("config/all/interval", new Uint8Array(encode(7)));
+  return gw;
+}
+
+async function scenario(gw: Gateway, url: string): Promise<void> {
+  const r = await runLive({ devices: 4, names, gateway: url, durationMs: 2500, seed: 3, sampleMs: 200, commitMs: 500, settleMs: 4000 });
+  const byName = new Map(r.devices.map((d) => [d.dev.name, d]));
+  for (const n of names.slice(0, 3)) {
+    const d = byName.get(n);
+    assert.ok(d);
+    assert.ok(d.dev.commits >= 3, `${n} committed`);
+    assert.equal(gw.store.ref(`devices/${n}`), d.dev.head, `${n}: every commit acknowledged`);
+    const inMain = listPaths(gw.store, treeOf(gw.store, gw.store.ref("main"))).filter((e) => e.path.startsWith(`sensors/${n}/`));
+    assert.ok(inMain.length > 0, `${n}: readings in main`);
+    assert.deepEqual(d.dev.get("config/all/interval"), new Uint8Array(encode(7)), `${n}: has the owner's config`);
+  }
+  const evil = byName.get("evil");
+  assert.ok(evil);
+  assert.ok(
+    evil.dev.log.some((l) => l.includes("outside write prefixes")),
+    `evil was told why: ${evil.dev.log.join("; ")}`,
+  );
+  // Only its first-boot commit (an empty tree, which changes no path) was accepted.
+  assert.deepEqual(listPaths(gw.store, treeOf(gw.store, gw.store.ref("devices/evil"))), [], "none of evil's writes stored");
+  assert.ok(gw.stats.denied > 0);
+}
+
+test("over TCP", async () => {
+  const gw = gateway();
+  const server = await serveTcp(gw, 0);
+  const addr = server.address();
+  try {
+    await scenario(gw, `tcp://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`);
+  } finally {
+    server.close();
+    gw.close();
+  }
+});
+
+test("over MQTT with the embedded broker", async () => {
+  const gw = gateway();
+  const broker = await startBroker(0);
+  const sub = await serveMqtt(gw, broker.url);
+  try {
+    await scenario(gw, broker.url);
+  } finally {
+    await sub.close();
+    await broker.close();
+    gw.close();
+  }
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+test("over MQTT with a real mosquitto", { skip: spawnSync("which", ["mosquitto"]).status !== 0 && "mosquitto not installed" }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nymote-mosquitto-"));
+  const port = await freePort();
+  writeFileSync(join(dir, "mosquitto.conf"), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const proc: ChildProcess = spawn("mosquitto", ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
+  const gw = gateway();
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const sub = await serveMqtt(gw, `mqtt://127.0.0.1:${port}`);
+    try {
+      await scenario(gw, `mqtt://127.0.0.1:${port}`);
+    } finally {
+      await sub.close();
+    }
+  } finally {
+    proc.kill("SIGTERM");
+    gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
