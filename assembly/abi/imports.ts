@@ -27,3 +27,21 @@ export declare function flash_write(offset: u32, ptr: usize, len: i32): i32;
 
 @external("nymote", "flash_erase")
 export declare function flash_erase(offset: u32, len: i32): i32;
+
+// Board capabilities (bindings/abi/board.json): an image may import these only when
+// its board lists the capability; the builder checks.
+
+@external("nymote", "gpio_configure")
+export declare function gpio_configure(pin: i32, mode: i32): i32;
+
+@external("nymote", "gpio_read")
+export declare function gpio_read(pin: i32): i32;
+
+@external("nymote", "gpio_write")
+export declare function gpio_write(pin: i32, level: i32): i32;
+
+@external("nymote", "adc_read_mv")
+export declare function adc_read_mv(channel: i32): i32;
+
+@external("nymote", "temperature_read")
+export declare function temperature_read(outPtr: usize): i32;

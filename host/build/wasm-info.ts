@@ -23,6 +23,12 @@ export interface WasmInfo {
   exports: WasmExport[];
   /** Initial and maximum linear memory in 64 KiB pages (maximum null when unbounded). */
   memory?: { initial: number; maximum: number | null };
+  /** Defined globals with their constant initialiser (null when not an i32/i64.const). */
+  globals: { type: WasmType; mutable: boolean; init: number | null }[];
+  /** End of the highest active data segment placed at a constant offset (static data). */
+  dataEnd: number;
+  /** Bytes of the code section (function bodies). */
+  codeBytes: number;
 }
 
 const VALTYPES: Record<number, WasmType> = { 127: "i32", 126: "i64", 125: "f32", 124: "f64" };
@@ -53,7 +59,28 @@ export function wasmInfo(bytes: Uint8Array): WasmInfo {
   };
   const types: WasmSig[] = [];
   const funcTypes: number[] = [];
-  const info: WasmInfo = { imports: [], exports: [] };
+  const info: WasmInfo = { imports: [], exports: [], globals: [], dataEnd: 0, codeBytes: 0 };
+  const sleb = (): number => {
+    let result = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[pos++];
+      if (shift < 32) result |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return shift < 32 && b & 0x40 ? result | (-1 << shift) : result;
+  };
+  // A constant expression: i32.const / i64.const (value, low 32 bits) or anything else (null).
+  const constExpr = (): number | null => {
+    const op = bytes[pos++];
+    let value: number | null = null;
+    if (op === 0x41 || op === 0x42) value = sleb();
+    while (bytes[pos++] !== 0x0b) {
+      /* skip to end */
+    }
+    return value;
+  };
   if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw new Error("not a Wasm module");
   while (pos < bytes.length) {
     const id = bytes[pos++];
@@ -90,6 +117,27 @@ export function wasmInfo(bytes: Uint8Array): WasmInfo {
       for (let n = u32(); n > 0; n--) funcTypes.push(u32());
     } else if (id === 5) {
       if (u32() > 0) info.memory = limits();
+    } else if (id === 6) {
+      for (let n = u32(); n > 0; n--) {
+        const type = VALTYPES[bytes[pos++]];
+        const mutable = bytes[pos++] === 1;
+        info.globals.push({ type, mutable, init: constExpr() });
+      }
+    } else if (id === 10) {
+      info.codeBytes = size;
+    } else if (id === 11) {
+      for (let n = u32(); n > 0; n--) {
+        const flags = u32();
+        if (flags === 1) {
+          pos += u32(); // passive: no placement
+          continue;
+        }
+        if (flags === 2) u32(); // memory index
+        const offset = constExpr();
+        const len = u32();
+        pos += len;
+        if (offset !== null) info.dataEnd = Math.max(info.dataEnd, (offset >>> 0) + len);
+      }
     } else if (id === 7) {
       for (let n = u32(); n > 0; n--) {
         const field = name();

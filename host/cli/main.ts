@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { register as abi } from "./commands/abi.ts";
 import { register as backup } from "./commands/backup.ts";
+import { register as boards } from "./commands/boards.ts";
+import { register as build } from "./commands/build.ts";
 import { register as demo } from "./commands/demo.ts";
 import { register as devices } from "./commands/devices.ts";
 import { register as enroll } from "./commands/enroll.ts";
@@ -14,10 +16,11 @@ import { register as gateway } from "./commands/gateway.ts";
 import { register as get } from "./commands/get.ts";
 import { register as identity } from "./commands/identity.ts";
 import { register as log } from "./commands/log.ts";
+import { register as selftest } from "./commands/selftest.ts";
 import { register as show } from "./commands/show.ts";
 import { register as sim } from "./commands/sim.ts";
 
-const COMMANDS = [abi, identity, enroll, exportGit, show, backup, demo, log, get, devices, gateway, sim];
+const COMMANDS = [abi, identity, enroll, exportGit, show, backup, demo, log, get, devices, gateway, sim, boards, build, selftest];
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
