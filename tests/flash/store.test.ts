@@ -118,3 +118,28 @@ test("a bit flip in a stored object is detected by its CRC, reported, and repair
   assert.deepEqual(s.put(OBJ_BLOB, body), id);
   assert.deepEqual(s.get(id), body, "the fresh copy is found first");
 });
+
+test("on-flash record layout: header and body CRC-32 match zlib's, sector header as documented", async () => {
+  const { crc32 } = await import("node:zlib");
+  const flash = new SimFlash({ size: 64 * 1024 });
+  const s = boot(flash);
+  const body = bytes("a reading of some bytes");
+  const id = s.put(OBJ_BLOB, body) as Uint8Array;
+  const base = 2 * 4096; // the first log sector
+  const v = new DataView(flash.bytes.buffer, base);
+  assert.equal(v.getUint32(0, true), 0x474c594e, "slot A magic");
+  assert.equal(v.getUint32(8, true), crc32(flash.bytes.subarray(base, base + 8)), "slot A CRC");
+  const seqCrc = new Uint8Array(8);
+  new DataView(seqCrc.buffer).setUint32(0, v.getUint32(12, true), true);
+  new DataView(seqCrc.buffer).setUint32(4, v.getUint32(4, true), true);
+  assert.equal(v.getUint32(16, true), crc32(seqCrc), "slot B CRC covers seq and erase count");
+  const rec = flash.bytes.subarray(base + 20, base + 20 + 44 + body.length);
+  const r = new DataView(rec.buffer, rec.byteOffset);
+  assert.equal(r.getUint16(0, true), body.length);
+  assert.equal(rec[2], 1, "kind object");
+  assert.equal(rec[3], OBJ_BLOB);
+  assert.deepEqual(rec.subarray(4, 36), id);
+  assert.equal(r.getUint32(36, true), crc32(body), "body CRC");
+  assert.equal(r.getUint32(40, true), crc32(rec.subarray(0, 40)), "header CRC");
+  assert.deepEqual(rec.subarray(44), body);
+});
