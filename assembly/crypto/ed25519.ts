@@ -1,0 +1,553 @@
+// Ed25519, RFC 8032 §5.1: the edwards25519 group, key generation, signing and
+// strict verification; also the Edwards -> Montgomery conversions (libsodium's
+// crypto_sign_ed25519_{pk,sk}_to_curve25519) and the fixed-base multiplication
+// X25519 uses for public keys.
+//
+// Points are extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, x y = T/Z
+// (Hisil, Wong, Carter, Dawson, "Twisted Edwards curves revisited", 2008, §3.1
+// and §4.2 with a = -1): four field elements, 160 bytes. For additions the second
+// operand is "cached" as (Y+X, Y-X, 2Z, 2dT), 160 bytes too. The formulas are
+// complete on this curve (d is not a square), so identity and doubling inputs
+// need no special case.
+//
+// Fixed-base multiplication [a]B (secret a) uses a 4-tooth comb (Lim-Lee): the
+// scalar's bits i, 64+i, 128+i, 192+i select one of 16 precomputed sums of
+// {B, 2^64 B, 2^128 B, 2^192 B}. The table is 16 cached points = 2,560 bytes of
+// linear memory, computed on first use (about 64 doublings), not stored in the
+// module, and read in full with masks for every selection (no secret index).
+// It buys 63 doublings + 64 additions per multiplication instead of 255
+// doublings + 255 additions.
+import { E_AUTH, E_INVAL, E_STATE, OK } from "../abi/errors";
+import { ctEqual, wipe } from "./ct";
+import {
+  FE,
+  feAdd,
+  feCopy,
+  feFromBytes,
+  feInvert,
+  feIsNegative,
+  feIsZero,
+  feMul,
+  feMulSmall,
+  feNeg,
+  fePow22523,
+  feSet,
+  feSq,
+  feSub,
+  feToBytes,
+} from "./fe";
+import { scIsCanonical, scMulAdd, scReduce64 } from "./sc";
+import { Sha512, sha512 } from "./sha512";
+
+export const POINT: usize = 4 * FE;
+
+// d = -121665/121666 and sqrt(-1) = 2^((p-1)/4) mod p, little-endian.
+const D_BYTES = memory.data<u8>([
+  0xa3, 0x78, 0x59, 0x13, 0xca, 0x4d, 0xeb, 0x75, 0xab, 0xd8, 0x41, 0x41, 0x4d, 0x0a, 0x70, 0x00,
+  0x98, 0xe8, 0x79, 0x77, 0x79, 0x40, 0xc7, 0x8c, 0x73, 0xfe, 0x6f, 0x2b, 0xee, 0x6c, 0x03, 0x52,
+]);
+const SQRTM1_BYTES = memory.data<u8>([
+  0xb0, 0xa0, 0x0e, 0x4a, 0x27, 0x1b, 0xee, 0xc4, 0x78, 0xe4, 0x2f, 0xad, 0x06, 0x18, 0x43, 0x2f,
+  0xa7, 0xd7, 0xfb, 0x3d, 0x99, 0x00, 0x4d, 0x2b, 0x0b, 0xdf, 0xc1, 0x4f, 0x80, 0x24, 0x83, 0x2b,
+]);
+// The base point B: y = 4/5, x positive (RFC 8032 §5.1).
+const B_BYTES = memory.data<u8>([
+  0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+  0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+]);
+
+const D = memory.data(40);
+const D2 = memory.data(40);
+const SQRTM1 = memory.data(40);
+feFromBytes(D, D_BYTES);
+feMulSmall(D2, D, 2);
+feFromBytes(SQRTM1, SQRTM1_BYTES);
+
+// Field temporaries of the point formulas.
+const FA = memory.data(40);
+const FB = memory.data(40);
+const FC = memory.data(40);
+const FD = memory.data(40);
+const FE_ = memory.data(40);
+const FF = memory.data(40);
+const FG = memory.data(40);
+const FH = memory.data(40);
+
+@inline function px(p: usize): usize { return p; }
+@inline function py(p: usize): usize { return p + 40; }
+@inline function pz(p: usize): usize { return p + 80; }
+@inline function pt(p: usize): usize { return p + 120; }
+
+export function geIdentity(p: usize): void {
+  feSet(px(p), 0);
+  feSet(py(p), 1);
+  feSet(pz(p), 1);
+  feSet(pt(p), 0);
+}
+
+/** Cached form (Y+X, Y-X, 2Z, 2dT) of an extended point. */
+export function geToCached(c: usize, p: usize): void {
+  feAdd(FA, py(p), px(p));
+  feSub(FB, py(p), px(p));
+  feAdd(pz(c), pz(p), pz(p));
+  feMul(pt(c), pt(p), D2);
+  feCopy(px(c), FA);
+  feCopy(py(c), FB);
+}
+
+// r = p + q (neg = 0) or p - q (neg = 1), q cached; "add-2008-hwcd-3". r may
+// alias p. neg is a public value: callers with secrets pass the constant 0.
+function addCached(r: usize, p: usize, q: usize, neg: bool): void {
+  feSub(FA, py(p), px(p));
+  feAdd(FB, py(p), px(p));
+  if (neg) {
+    // -q = (Y-X, Y+X, 2Z, -2dT): the first two swap, C changes sign.
+    feMul(FA, FA, px(q));
+    feMul(FB, FB, py(q));
+  } else {
+    feMul(FA, FA, py(q));
+    feMul(FB, FB, px(q));
+  }
+  feMul(FC, pt(p), pt(q));
+  feMul(FD, pz(p), pz(q));
+  feSub(FE_, FB, FA);
+  if (neg) {
+    feAdd(FF, FD, FC);
+    feSub(FG, FD, FC);
+  } else {
+    feSub(FF, FD, FC);
+    feAdd(FG, FD, FC);
+  }
+  feAdd(FH, FB, FA);
+  feMul(px(r), FE_, FF);
+  feMul(py(r), FG, FH);
+  feMul(pt(r), FE_, FH);
+  feMul(pz(r), FF, FG);
+}
+
+export function geAdd(r: usize, p: usize, q: usize): void {
+  addCached(r, p, q, false);
+}
+
+// r = 2p, "dbl-2008-hwcd" with a = -1 and every intermediate negated (the signs
+// cancel in each product). r may alias p. Limb growth: E 3x, F 4x reduced.
+export function geDouble(r: usize, p: usize): void {
+  feSq(FA, px(p));
+  feSq(FB, py(p));
+  feSq(FC, pz(p));
+  feAdd(FC, FC, FC);
+  feAdd(FH, FA, FB);
+  feAdd(FE_, px(p), py(p));
+  feSq(FE_, FE_);
+  feSub(FE_, FH, FE_);
+  feSub(FG, FA, FB);
+  feAdd(FF, FC, FG);
+  feMul(px(r), FE_, FF);
+  feMul(py(r), FG, FH);
+  feMul(pt(r), FE_, FH);
+  feMul(pz(r), FF, FG);
+}
+
+const ZI = memory.data(40);
+const XA = memory.data(40);
+const YA = memory.data(40);
+
+/** RFC 8032 §5.1.2: y with the sign of x in bit 255. */
+export function geEncode(s: usize, p: usize): void {
+  feInvert(ZI, pz(p));
+  feMul(XA, px(p), ZI);
+  feMul(YA, py(p), ZI);
+  feToBytes(s, YA);
+  store<u8>(s + 31, load<u8>(s + 31) ^ <u8>(feIsNegative(XA) << 7));
+}
+
+// p = 2^255 - 19, little-endian, for the canonical-y check.
+function isCanonicalY(s: usize): bool {
+  if ((load<u8>(s + 31) & 0x7f) != 0x7f) return true;
+  for (let i: usize = 30; i >= 1; i--) if (load<u8>(s + i) != 0xff) return true;
+  return load<u8>(s) < 0xed;
+}
+
+const U = memory.data(40);
+const V = memory.data(40);
+const W = memory.data(40);
+
+/** RFC 8032 §5.1.3, strictly: fails (false) when y >= p, when x^2 = (y^2 - 1) /
+ *  (d y^2 + 1) has no root, and when x = 0 with the sign bit set. Variable time:
+ *  only public keys and the base point are decoded. */
+export function geDecode(p: usize, s: usize): bool {
+  if (!isCanonicalY(s)) return false;
+  const sign = <u32>(load<u8>(s + 31) >> 7);
+  feFromBytes(py(p), s);
+  feSet(pz(p), 1);
+  feSq(U, py(p));
+  feMul(V, U, D);
+  feSet(W, 1);
+  feSub(U, U, W); // u = y^2 - 1
+  feAdd(V, V, W); // v = d y^2 + 1
+  // x = u v^3 (u v^7)^((p-5)/8)
+  feSq(W, V);
+  feMul(W, W, V); // v^3
+  feMul(px(p), U, W); // u v^3
+  feSq(W, W);
+  feMul(W, W, V); // v^7
+  feMul(W, W, U); // u v^7
+  fePow22523(W, W);
+  feMul(px(p), px(p), W);
+  // v x^2 == u: x is a root; == -u: x sqrt(-1) is; else no root.
+  feSq(W, px(p));
+  feMul(W, W, V);
+  feSub(XA, W, U);
+  if (feIsZero(XA) == 0) {
+    feAdd(XA, W, U);
+    if (feIsZero(XA) == 0) return false;
+    feMul(px(p), px(p), SQRTM1);
+  }
+  if (feIsZero(px(p)) == 1 && sign == 1) return false;
+  if (feIsNegative(px(p)) != sign) feNeg(px(p), px(p));
+  feMul(pt(p), px(p), py(p));
+  return true;
+}
+
+// ---- fixed-base comb ----------------------------------------------------
+
+// B in extended coordinates and, for verification, its odd multiples
+// (1280 bytes), computed once on first use.
+const BASE = memory.data(<i32>POINT);
+let baseReady = false;
+
+function basePoint(): usize {
+  if (!baseReady) {
+    geDecode(BASE, B_BYTES);
+    baseReady = true;
+  }
+  return BASE;
+}
+
+const COMB = memory.data(16 * 160);
+let combReady = false;
+const ACC = memory.data(<i32>POINT);
+const SEL = memory.data(<i32>POINT);
+
+@inline function combEntry(i: i32): usize {
+  return COMB + <usize>i * POINT;
+}
+
+// COMB[d] = cached(sum of 2^(64 j) B over the bits j of d). Public values only.
+function combInit(): void {
+  memory.copy(ACC, basePoint(), POINT);
+  for (let j = 0; j < 4; j++) {
+    geToCached(combEntry(1 << j), ACC);
+    if (j < 3) for (let i = 0; i < 64; i++) geDouble(ACC, ACC);
+  }
+  geIdentity(ACC);
+  geToCached(combEntry(0), ACC);
+  for (let d = 3; d < 16; d++) {
+    if ((d & (d - 1)) == 0) continue;
+    geIdentity(ACC);
+    for (let j = 0; j < 4; j++) if ((d >> j) & 1) geAdd(ACC, ACC, combEntry(1 << j));
+    geToCached(combEntry(d), ACC);
+  }
+  combReady = true;
+}
+
+// SEL = COMB[d], reading every entry (d is secret).
+function combSelect(d: u32): void {
+  memory.fill(SEL, 0, POINT);
+  for (let e: u32 = 0; e < 16; e++) {
+    const mask = <i32>((e ^ d) - 1) >> 31; // all ones iff e == d
+    const entry = combEntry(<i32>e);
+    for (let i: usize = 0; i < POINT; i += 4) store<i32>(SEL + i, load<i32>(SEL + i) | (load<i32>(entry + i) & mask));
+  }
+}
+
+@inline function bit(a: usize, i: i32): u32 {
+  return (<u32>load<u8>(a + <usize>(i >> 3)) >> (<u32>i & 7)) & 1;
+}
+
+/** r = [a]B for a 32-byte little-endian a (all 256 bits used). Constant time. */
+export function geScalarMultBase(r: usize, a: usize): void {
+  if (!combReady) combInit();
+  geIdentity(r);
+  for (let i = 63; i >= 0; i--) {
+    geDouble(r, r);
+    combSelect(bit(a, i) | (bit(a, i + 64) << 1) | (bit(a, i + 128) << 2) | (bit(a, i + 192) << 3));
+    geAdd(r, r, SEL);
+  }
+  wipe(SEL, <i32>POINT);
+}
+
+// ---- variable-time double-scalar multiplication (verification) -------------
+
+// Width-5 NAF digits (odd, in [-15, 15], or 0) of a 256-bit scalar, one per
+// bit position (Hankerson, Menezes, Vanstone, Alg. 3.35).
+const NAF_A = memory.data(257);
+const NAF_B = memory.data(257);
+const K = memory.data(9 * 4);
+
+function wnaf(out: usize, s: usize): void {
+  memory.fill(K, 0, 36);
+  memory.copy(K, s, 32);
+  for (let i: usize = 0; i < 257; i++) {
+    const k0 = load<u32>(K);
+    let digit: i32 = 0;
+    if (k0 & 1) {
+      digit = <i32>(k0 & 31);
+      if (digit > 15) digit -= 32;
+      // k -= digit, as a 288-bit add or subtract of a small value.
+      let c: i64 = -(<i64>digit);
+      for (let w: usize = 0; w < 36; w += 4) {
+        const v = <i64>load<u32>(K + w) + c;
+        store<u32>(K + w, <u32>v);
+        c = v >> 32;
+      }
+    }
+    store<i8>(out + i, <i8>digit);
+    // k >>= 1
+    for (let w: usize = 0; w < 32; w += 4) store<u32>(K + w, (load<u32>(K + w) >>> 1) | (load<u32>(K + w + 4) << 31));
+    store<u32>(K + 32, load<u32>(K + 32) >>> 1);
+  }
+}
+
+// Odd multiples P, 3P, ..., 15P, cached.
+const ODD_A = memory.data(8 * 160);
+const ODD_B = memory.data(8 * 160);
+const TWICE = memory.data(<i32>POINT);
+
+function oddMultiples(table: usize, p: usize): void {
+  geDouble(ACC, p);
+  geToCached(TWICE, ACC);
+  feCopy(px(ACC), px(p));
+  feCopy(py(ACC), py(p));
+  feCopy(pz(ACC), pz(p));
+  feCopy(pt(ACC), pt(p));
+  geToCached(table, ACC);
+  for (let i: usize = 1; i < 8; i++) {
+    geAdd(ACC, ACC, TWICE);
+    geToCached(table + i * POINT, ACC);
+  }
+}
+
+let oddBReady = false;
+
+/** r = [a]A + [b]B, variable time (public a, b, A only). */
+function doubleScalarMultVartime(r: usize, a: usize, A: usize, b: usize): void {
+  wnaf(NAF_A, a);
+  wnaf(NAF_B, b);
+  oddMultiples(ODD_A, A);
+  if (!oddBReady) {
+    oddMultiples(ODD_B, basePoint());
+    oddBReady = true;
+  }
+  let i = 256;
+  while (i >= 0 && load<i8>(NAF_A + <usize>i) == 0 && load<i8>(NAF_B + <usize>i) == 0) i--;
+  geIdentity(r);
+  for (; i >= 0; i--) {
+    geDouble(r, r);
+    const da = <i32>load<i8>(NAF_A + <usize>i);
+    const db = <i32>load<i8>(NAF_B + <usize>i);
+    if (da > 0) addCached(r, r, ODD_A + <usize>(da >> 1) * POINT, false);
+    else if (da < 0) addCached(r, r, ODD_A + <usize>(-da >> 1) * POINT, true);
+    if (db > 0) addCached(r, r, ODD_B + <usize>(db >> 1) * POINT, false);
+    else if (db < 0) addCached(r, r, ODD_B + <usize>(-db >> 1) * POINT, true);
+  }
+}
+
+// ---- keys, signing, verification ------------------------------------------
+
+const H = memory.data(64);
+const PT_ = memory.data(<i32>POINT);
+
+// RFC 8032 §5.1.5: a = clamp(SHA-512(seed)[0..32]), prefix = [32..64], into h64.
+function expandSeed(h64: usize, seed32: usize): void {
+  sha512(h64, seed32, 32);
+  store<u8>(h64, load<u8>(h64) & 248);
+  store<u8>(h64 + 31, (load<u8>(h64 + 31) & 127) | 64);
+}
+
+export function ed25519KeypairFromSeed(pk32: usize, sk64: usize, seed32: usize): void {
+  expandSeed(H, seed32);
+  geScalarMultBase(PT_, H);
+  // seed may alias sk64: copy it before writing pk.
+  memory.copy(sk64, seed32, 32);
+  geEncode(pk32, PT_);
+  memory.copy(sk64 + 32, pk32, 32);
+  wipe(H, 64);
+  wipe(PT_, <i32>POINT);
+}
+
+const PHASE_IDLE = 0;
+const PHASE_R = 1; // hashing prefix || M for r
+const PHASE_K = 2; // hashing R || A || M for k
+
+/** RFC 8032 §5.1.6 over a message fed in pieces: init, update (M), commit,
+ *  update (M again), final. The two passes are the price of not buffering M. */
+export class Ed25519Signer {
+  private ctx: Sha512 = new Sha512();
+  // a (32) ‖ prefix (32) ‖ r (32) ‖ R (32) ‖ A (32): secrets until final wipes them.
+  private st: StaticArray<u8> = new StaticArray<u8>(160);
+  private phase: i32 = PHASE_IDLE;
+
+  init(sk64: usize): void {
+    const st = changetype<usize>(this.st);
+    expandSeed(st, sk64);
+    memory.copy(st + 128, sk64 + 32, 32);
+    this.ctx.reset();
+    this.ctx.update(st + 32, 32);
+    this.phase = PHASE_R;
+  }
+
+  update(p: usize, n: i32): i32 {
+    if (this.phase == PHASE_IDLE) return E_STATE;
+    this.ctx.update(p, n);
+    return OK;
+  }
+
+  commit(): i32 {
+    if (this.phase != PHASE_R) return E_STATE;
+    const st = changetype<usize>(this.st);
+    this.ctx.final(H);
+    scReduce64(st + 64, H);
+    geScalarMultBase(PT_, st + 64);
+    geEncode(st + 96, PT_);
+    this.ctx.update(st + 96, 64); // R ‖ A
+    this.phase = PHASE_K;
+    wipe(H, 64);
+    return OK;
+  }
+
+  final(sig64: usize): i32 {
+    if (this.phase != PHASE_K) return E_STATE;
+    const st = changetype<usize>(this.st);
+    this.ctx.final(H);
+    scReduce64(H, H);
+    memory.copy(sig64, st + 96, 32);
+    scMulAdd(sig64 + 32, H, st, st + 64); // S = k a + r mod L
+    wipe(st, 160);
+    wipe(H, 64);
+    wipe(PT_, <i32>POINT);
+    this.phase = PHASE_IDLE;
+    return OK;
+  }
+}
+
+const signer = new Ed25519Signer();
+
+/** Detached signature of msg[0..n) with sk64 = seed ‖ pk (NaCl layout). */
+export function ed25519Sign(sig64: usize, msg: usize, n: i32, sk64: usize): void {
+  signer.init(sk64);
+  signer.update(msg, n);
+  signer.commit();
+  signer.update(msg, n);
+  signer.final(sig64);
+}
+
+/** RFC 8032 §5.1.7 over a message fed in pieces: init (checks S and A), update,
+ *  final.
+ *
+ *  Strictness, and where it differs from tweetnacl 1.0.3 (tests/crypto/ed25519
+ *  checks each difference):
+ *  - S >= L is rejected (§5.1.7 step 1). tweetnacl accepts S + L, so one valid
+ *    signature has a second, malleated encoding there.
+ *  - A public key whose y is not canonical (y >= p) is rejected (§5.1.3 step 1);
+ *    tweetnacl reduces y mod p and accepts.
+ *  - A public key with x = 0 and the sign bit set is rejected (§5.1.3 step 4);
+ *    tweetnacl accepts it.
+ *  - Encodings that are not points are rejected by both.
+ *  The check itself is the cofactorless [S]B = R + [k]A that §5.1.7 allows,
+ *  as encode([S]B - [k]A) == R, so a non-canonical R never verifies (as in
+ *  tweetnacl and libsodium). Small-order A or R are not rejected (RFC 8032
+ *  does not ask for it; libsodium does). */
+export class Ed25519Verifier {
+  private ctx: Sha512 = new Sha512();
+  // R (32) ‖ S (32) ‖ -A (extended point).
+  private st: StaticArray<u8> = new StaticArray<u8>(64 + <i32>POINT);
+  private ready: bool = false;
+
+  init(sig64: usize, pk32: usize): i32 {
+    this.ready = false;
+    const st = changetype<usize>(this.st);
+    if (!scIsCanonical(sig64 + 32)) return E_AUTH;
+    const a = st + 64;
+    if (!geDecode(a, pk32)) return E_AUTH;
+    feNeg(px(a), px(a));
+    feNeg(pt(a), pt(a));
+    memory.copy(st, sig64, 64);
+    this.ctx.reset();
+    this.ctx.update(sig64, 32);
+    this.ctx.update(pk32, 32);
+    this.ready = true;
+    return OK;
+  }
+
+  update(p: usize, n: i32): i32 {
+    if (!this.ready) return E_STATE;
+    this.ctx.update(p, n);
+    return OK;
+  }
+
+  final(): i32 {
+    if (!this.ready) return E_STATE;
+    this.ready = false;
+    const st = changetype<usize>(this.st);
+    this.ctx.final(H);
+    scReduce64(H, H);
+    doubleScalarMultVartime(PT_, H, st + 64, st + 32);
+    geEncode(H, PT_);
+    return ctEqual(H, st, 32) ? OK : E_AUTH;
+  }
+}
+
+const verifier = new Ed25519Verifier();
+
+/** OK when sig64 is a valid signature of msg[0..n) under pk32, else E_AUTH. */
+export function ed25519Verify(sig64: usize, msg: usize, n: i32, pk32: usize): i32 {
+  const rc = verifier.init(sig64, pk32);
+  if (rc != OK) return rc;
+  verifier.update(msg, n);
+  return verifier.final();
+}
+
+// ---- Edwards -> Montgomery ------------------------------------------------
+
+/** u = (1 + y) / (1 - y) of the point y (extended coordinates: (Z + Y) / (Z - Y)). */
+export function geToMontgomeryU(u32: usize, p: usize): void {
+  feAdd(U, pz(p), py(p));
+  feSub(V, pz(p), py(p));
+  feInvert(V, V);
+  feMul(U, U, V);
+  feToBytes(u32, U);
+}
+
+// True when p is the identity (X = 0 and Y = Z).
+function isIdentity(p: usize): bool {
+  feSub(W, py(p), pz(p));
+  return feIsZero(px(p)) == 1 && feIsZero(W) == 1;
+}
+
+const L_ORDER = memory.data<u8>([
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+]);
+const ZERO32 = memory.data(32);
+
+/** libsodium's crypto_sign_ed25519_pk_to_curve25519: E_INVAL for a key that is
+ *  not a point (strict decoding as in verification), has small order, or lies
+ *  outside the prime-order subgroup. Variable time (public key). */
+export function ed25519PkToX25519(out32: usize, pk32: usize): i32 {
+  if (!geDecode(PT_, pk32)) return E_INVAL;
+  memory.copy(ACC, PT_, POINT);
+  for (let i = 0; i < 3; i++) geDouble(ACC, ACC);
+  if (isIdentity(ACC)) return E_INVAL; // [8]A = 0: small order
+  doubleScalarMultVartime(ACC, L_ORDER, PT_, ZERO32);
+  if (!isIdentity(ACC)) return E_INVAL; // [L]A != 0: not in the subgroup
+  geToMontgomeryU(out32, PT_);
+  return OK;
+}
+
+/** libsodium's crypto_sign_ed25519_sk_to_curve25519: clamp(SHA-512(seed)[0..32]). */
+export function ed25519SkToX25519(out32: usize, sk64: usize): void {
+  expandSeed(H, sk64);
+  memory.copy(out32, H, 32);
+  wipe(H, 64);
+}
