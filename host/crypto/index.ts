@@ -18,8 +18,9 @@ export const CHUNK = 16 * 1024;
 
 // Layout of the one scratch area: fixed-size arguments, then the data chunk and
 // its output (secretbox writes tag + ciphertext, so the output has 16 bytes more).
-const A = 0; // 64: first key/secret argument
-const O = 160; // 64: fixed-size output
+const A = 0; // 64: secret key, scalar or symmetric key
+const B = 64; // 64: public key, point or second key
+const O = 160; // 64: fixed-size output (digest, signature, tag, shared key)
 const D = 224; // CHUNK: input data
 const DO = D + CHUNK; // CHUNK + 16: output data
 const SCRATCH = DO + CHUNK + 16;
@@ -35,6 +36,8 @@ function bytes(x: unknown, what: string, len?: number): Uint8Array {
   return x;
 }
 
+/** A crypto instance over its own Core for a build target (gateway by default;
+ *  tests run the same suite on "release", the device build). */
 export function createCrypto(target: Target = "gateway") {
   let core: Core | null = null;
   let base = 0;
@@ -49,6 +52,13 @@ export function createCrypto(target: Target = "gateway") {
   const get = (off: number, len: number) => c().read(base + off, len);
   const call = (name: string, ...args: number[]) => c().call(name, ...args);
   const ok = (rc: number, what: string) => check(rc, what);
+  // Zeroes the fixed arguments (keys, shared secrets) and the first n bytes of
+  // both data buffers (plaintext) once a call is done with them.
+  const scrub = (n = 0) => {
+    const z = new Uint8Array(D + Math.min(n, CHUNK));
+    put(0, z);
+    if (n > 0) put(DO, z.subarray(0, Math.min(n + 16, CHUNK + 16)));
+  };
   // Runs fn on consecutive slices of data of at most CHUNK bytes, written to D.
   const chunks = (data: Uint8Array, fn: (n: number, at: number) => void) => {
     for (let at = 0; at < data.length; at += CHUNK) {
@@ -118,12 +128,140 @@ export function createCrypto(target: Target = "gateway") {
     },
   );
 
+  // ---- Ed25519 ----
+
+  function keyPairFromSeed(seed: Uint8Array): KeyPair {
+    put(A, bytes(seed, "seed", 32));
+    ok(call("crypto_sign_keypair", base + B, base + O, base + A), "crypto_sign_keypair");
+    const kp = { publicKey: get(B, 32), secretKey: get(O, 64) };
+    scrub();
+    return kp;
+  }
+
+  function detached(msg: Uint8Array, secretKey: Uint8Array): Uint8Array {
+    bytes(msg, "message");
+    put(A, bytes(secretKey, "secret key", 64));
+    if (msg.length <= CHUNK) {
+      put(D, msg);
+      ok(call("crypto_sign", base + O, base + D, msg.length, base + A), "crypto_sign");
+    } else {
+      // Two passes over the message (RFC 8032 hashes it for r, then for k).
+      ok(call("crypto_sign_init", base + A), "crypto_sign_init");
+      chunks(msg, (n) => ok(call("crypto_sign_update", base + D, n), "crypto_sign_update"));
+      ok(call("crypto_sign_commit"), "crypto_sign_commit");
+      chunks(msg, (n) => ok(call("crypto_sign_update", base + D, n), "crypto_sign_update"));
+      ok(call("crypto_sign_final", base + O), "crypto_sign_final");
+    }
+    const sig = get(O, 64);
+    scrub();
+    return sig;
+  }
+
+  function verifyDetached(msg: Uint8Array, sig: Uint8Array, publicKey: Uint8Array): boolean {
+    bytes(msg, "message");
+    put(O, bytes(sig, "signature", 64));
+    put(B, bytes(publicKey, "public key", 32));
+    let rc: number;
+    if (msg.length <= CHUNK) {
+      put(D, msg);
+      rc = call("crypto_sign_verify", base + O, base + D, msg.length, base + B);
+    } else {
+      rc = call("crypto_sign_verify_init", base + O, base + B);
+      if (rc === OK) {
+        chunks(msg, (n) => ok(call("crypto_sign_verify_update", base + D, n), "crypto_sign_verify_update"));
+        rc = call("crypto_sign_verify_final");
+      }
+    }
+    return rc === E_AUTH ? false : ok(rc, "crypto_sign_verify") === OK;
+  }
+
+  const sign = Object.assign(
+    /** tweetnacl's attached form: signature ‖ message. */
+    (msg: Uint8Array, secretKey: Uint8Array): Uint8Array => {
+      const sig = detached(msg, secretKey);
+      const out = new Uint8Array(64 + msg.length);
+      out.set(sig);
+      out.set(msg, 64);
+      return out;
+    },
+    {
+      open(signedMsg: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
+        bytes(signedMsg, "signed message");
+        bytes(publicKey, "public key", 32);
+        if (signedMsg.length < 64) return null;
+        const msg = signedMsg.slice(64);
+        return verifyDetached(msg, signedMsg.subarray(0, 64), publicKey) ? msg : null;
+      },
+      detached: Object.assign(detached, { verify: verifyDetached }),
+      keyPair: Object.assign((): KeyPair => keyPairFromSeed(new Uint8Array(nodeRandomBytes(32))), {
+        fromSeed: keyPairFromSeed,
+        fromSecretKey(secretKey: Uint8Array): KeyPair {
+          bytes(secretKey, "secret key", 64);
+          return { publicKey: secretKey.slice(32), secretKey: secretKey.slice() };
+        },
+      }),
+      publicKeyLength: 32,
+      secretKeyLength: 64,
+      seedLength: 32,
+      signatureLength: 64,
+    },
+  );
+
+  // ---- X25519 and conversions ----
+
+  const scalarMult = Object.assign(
+    /** X25519. Like tweetnacl it returns the all-zero result of a low-order point;
+     *  box and box.before reject that case (as libsodium does). */
+    (n: Uint8Array, p: Uint8Array): Uint8Array => {
+      put(A, bytes(n, "scalar", 32));
+      put(B, bytes(p, "group element", 32));
+      const rc = call("crypto_x25519", base + O, base + A, base + B);
+      if (rc !== E_AUTH) ok(rc, "crypto_x25519");
+      const q = get(O, 32);
+      scrub();
+      return q;
+    },
+    {
+      base(n: Uint8Array): Uint8Array {
+        put(A, bytes(n, "scalar", 32));
+        ok(call("crypto_x25519_base", base + O, base + A), "crypto_x25519_base");
+        const q = get(O, 32);
+        scrub();
+        return q;
+      },
+      scalarLength: 32,
+      groupElementLength: 32,
+    },
+  );
+
+  /** Ed25519 public key -> X25519, or null when it is not a valid subgroup point. */
+  function convertPublicKey(publicKey: Uint8Array): Uint8Array | null {
+    put(B, bytes(publicKey, "public key", 32));
+    const rc = call("crypto_sign_pk_to_x25519", base + O, base + B);
+    if (rc === -1) return null;
+    ok(rc, "crypto_sign_pk_to_x25519");
+    return get(O, 32);
+  }
+
+  /** Ed25519 secret key (seed ‖ pk, 64 bytes) -> X25519 secret key. */
+  function convertSecretKey(secretKey: Uint8Array): Uint8Array {
+    put(A, bytes(secretKey, "secret key", 64));
+    ok(call("crypto_sign_sk_to_x25519", base + O, base + A), "crypto_sign_sk_to_x25519");
+    const k = get(O, 32);
+    scrub();
+    return k;
+  }
+
   return {
     hash: Object.assign(hash, { hashLength: 64 }),
     sha256: Object.assign(sha256, { hashLength: 32 }),
     hmacSha256: (key: Uint8Array, msg: Uint8Array) => hmac("sha256", 32, key, msg),
     hmacSha512: (key: Uint8Array, msg: Uint8Array) => hmac("sha512", 64, key, msg),
     auth,
+    sign,
+    scalarMult,
+    convertPublicKey,
+    convertSecretKey,
     randomBytes: (n: number): Uint8Array => new Uint8Array(nodeRandomBytes(n)),
     /** The Core this instance runs in (created on first use). */
     get core(): Core {
@@ -147,3 +285,24 @@ export const hmacSha512 = (key: Uint8Array, msg: Uint8Array): Uint8Array => lazy
 export const auth = Object.assign((msg: Uint8Array, key: Uint8Array): Uint8Array => lazy().auth(msg, key), {
   verify: (mac: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean => lazy().auth.verify(mac, msg, key),
 });
+export const sign: NymoteCrypto["sign"] = Object.assign((msg: Uint8Array, sk: Uint8Array) => lazy().sign(msg, sk), {
+  open: (sm: Uint8Array, pk: Uint8Array) => lazy().sign.open(sm, pk),
+  detached: Object.assign((msg: Uint8Array, sk: Uint8Array) => lazy().sign.detached(msg, sk), {
+    verify: (msg: Uint8Array, sig: Uint8Array, pk: Uint8Array) => lazy().sign.detached.verify(msg, sig, pk),
+  }),
+  keyPair: Object.assign(() => lazy().sign.keyPair(), {
+    fromSeed: (seed: Uint8Array) => lazy().sign.keyPair.fromSeed(seed),
+    fromSecretKey: (sk: Uint8Array) => lazy().sign.keyPair.fromSecretKey(sk),
+  }),
+  publicKeyLength: 32,
+  secretKeyLength: 64,
+  seedLength: 32,
+  signatureLength: 64,
+});
+export const scalarMult: NymoteCrypto["scalarMult"] = Object.assign((n: Uint8Array, p: Uint8Array) => lazy().scalarMult(n, p), {
+  base: (n: Uint8Array) => lazy().scalarMult.base(n),
+  scalarLength: 32,
+  groupElementLength: 32,
+});
+export const convertPublicKey = (pk: Uint8Array): Uint8Array | null => lazy().convertPublicKey(pk);
+export const convertSecretKey = (sk: Uint8Array): Uint8Array => lazy().convertSecretKey(sk);
