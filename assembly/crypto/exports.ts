@@ -12,13 +12,17 @@ import {
   ed25519Verify,
 } from "./ed25519";
 import { AuthStream, hmacSha256, hmacSha512, hmacSha512_256, hmacSha512_256Verify } from "./hmac";
+import { box, boxBeforenm, boxOpen } from "./box";
+import { poly1305 } from "./poly1305";
+import { hsalsa20, xsalsa20Xor } from "./salsa20";
+import { SecretboxStream, secretbox, secretboxOpen } from "./secretbox";
 import { Sha256, sha256 } from "./sha256";
 import { Sha512, sha512 } from "./sha512";
 import { x25519, x25519Base } from "./x25519";
 
 // [p, p+n) lies inside linear memory (u64 so p + n cannot wrap).
 @inline
-function inside(p: usize, n: i32): bool {
+function inside(p: usize, n: i64): bool {
   return n >= 0 && <u64>p + <u64>n <= (<u64>memory.size() << 16);
 }
 
@@ -210,4 +214,102 @@ export function crypto_x25519_base(out: usize, scalar: usize): i32 {
   if (!inside(out, 32) || !inside(scalar, 32)) return E_BOUNDS;
   x25519Base(out, scalar);
   return OK;
+}
+
+// ---- XSalsa20, Poly1305, secretbox, box --------------------------------------
+
+export function crypto_hsalsa20(out: usize, inp: usize, key: usize): i32 {
+  if (!inside(out, 32) || !inside(inp, 16) || !inside(key, 32)) return E_BOUNDS;
+  hsalsa20(out, inp, key);
+  return OK;
+}
+
+export function crypto_xsalsa20_xor(out: usize, inp: usize, n: i32, nonce: usize, key: usize): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, n) || !inside(inp, n) || !inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
+  xsalsa20Xor(out, inp, n, nonce, key);
+  return OK;
+}
+
+export function crypto_onetimeauth(out: usize, msg: usize, n: i32, key: usize): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, 16) || !inside(msg, n) || !inside(key, 32)) return E_BOUNDS;
+  poly1305(out, msg, n, key);
+  return OK;
+}
+
+export function crypto_secretbox(out: usize, msg: usize, n: i32, nonce: usize, key: usize): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, <i64>n + 16) || !inside(msg, n) || !inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
+  secretbox(out, msg, n, nonce, key);
+  return OK;
+}
+
+export function crypto_secretbox_open(out: usize, box: usize, n: i32, nonce: usize, key: usize): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, max(n - 16, 0)) || !inside(box, n) || !inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
+  return secretboxOpen(out, box, n, nonce, key);
+}
+
+// One streaming secretbox context for the host (seal or open, one at a time).
+const boxStream = new SecretboxStream();
+
+export function crypto_secretbox_init(nonce: usize, key: usize): i32 {
+  if (!inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
+  boxStream.sealInit(nonce, key);
+  return OK;
+}
+
+export function crypto_secretbox_update(out: usize, msg: usize, n: i32): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, n) || !inside(msg, n)) return E_BOUNDS;
+  return boxStream.sealUpdate(out, msg, n);
+}
+
+export function crypto_secretbox_final(tag: usize): i32 {
+  if (!inside(tag, 16)) return E_BOUNDS;
+  return boxStream.sealFinal(tag);
+}
+
+export function crypto_secretbox_open_init(nonce: usize, key: usize, tag: usize): i32 {
+  if (!inside(nonce, 24) || !inside(key, 32) || !inside(tag, 16)) return E_BOUNDS;
+  boxStream.openInit(nonce, key, tag);
+  return OK;
+}
+
+export function crypto_secretbox_open_update(ct: usize, n: i32): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(ct, n)) return E_BOUNDS;
+  return boxStream.openUpdate(ct, n);
+}
+
+export function crypto_secretbox_open_verify(): i32 {
+  return boxStream.openVerify();
+}
+
+export function crypto_secretbox_open_decrypt(out: usize, ct: usize, n: i32): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, n) || !inside(ct, n)) return E_BOUNDS;
+  return boxStream.openDecrypt(out, ct, n);
+}
+
+export function crypto_secretbox_finish(): void {
+  boxStream.finish();
+}
+
+export function crypto_box_beforenm(k: usize, pk: usize, sk: usize): i32 {
+  if (!inside(k, 32) || !inside(pk, 32) || !inside(sk, 32)) return E_BOUNDS;
+  return boxBeforenm(k, pk, sk);
+}
+
+export function crypto_box(out: usize, msg: usize, n: i32, nonce: usize, pk: usize, sk: usize): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, <i64>n + 16) || !inside(msg, n) || !inside(nonce, 24) || !inside(pk, 32) || !inside(sk, 32)) return E_BOUNDS;
+  return box(out, msg, n, nonce, pk, sk);
+}
+
+export function crypto_box_open(out: usize, b: usize, n: i32, nonce: usize, pk: usize, sk: usize): i32 {
+  if (n < 0) return E_INVAL;
+  if (!inside(out, max(n - 16, 0)) || !inside(b, n) || !inside(nonce, 24) || !inside(pk, 32) || !inside(sk, 32)) return E_BOUNDS;
+  return boxOpen(out, b, n, nonce, pk, sk);
 }

@@ -100,8 +100,14 @@ export function feMul(h: usize, f: usize, g: usize): void {
   carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }
 
-/** h = f^2 (feMul with the symmetric products merged). h may alias f. */
+/** h = f^2 (feMul with the symmetric products merged). h may alias f. Builds
+ *  that optimize for size (the -Oz device build) use feMul instead: about 1.2 KB
+ *  less code for some 10% slower scalar multiplications. */
 export function feSq(h: usize, f: usize): void {
+  if (ASC_SHRINK_LEVEL > 0) {
+    feMul(h, f, f);
+    return;
+  }
   const f0 = <i64>load<i32>(f, 0);
   const f1 = <i64>load<i32>(f, 4);
   const f2 = <i64>load<i32>(f, 8);

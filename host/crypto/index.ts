@@ -20,6 +20,7 @@ export const CHUNK = 16 * 1024;
 // its output (secretbox writes tag + ciphertext, so the output has 16 bytes more).
 const A = 0; // 64: secret key, scalar or symmetric key
 const B = 64; // 64: public key, point or second key
+const N = 128; // 32: nonce
 const O = 160; // 64: fixed-size output (digest, signature, tag, shared key)
 const D = 224; // CHUNK: input data
 const DO = D + CHUNK; // CHUNK + 16: output data
@@ -252,6 +253,176 @@ export function createCrypto(target: Target = "gateway") {
     return k;
   }
 
+  // ---- secretbox and box ----
+
+  // secretbox with the 32-byte key already at A and the nonce at N.
+  function seal(msg: Uint8Array): Uint8Array {
+    const n = msg.length;
+    const out = new Uint8Array(n + 16);
+    if (n <= CHUNK) {
+      put(D, msg);
+      ok(call("crypto_secretbox", base + DO, base + D, n, base + N, base + A), "crypto_secretbox");
+      out.set(get(DO, n + 16));
+    } else {
+      ok(call("crypto_secretbox_init", base + N, base + A), "crypto_secretbox_init");
+      chunks(msg, (len, at) => {
+        ok(call("crypto_secretbox_update", base + DO, base + D, len), "crypto_secretbox_update");
+        out.set(get(DO, len), 16 + at);
+      });
+      ok(call("crypto_secretbox_final", base + O), "crypto_secretbox_final");
+      out.set(get(O, 16));
+    }
+    scrub(n);
+    return out;
+  }
+
+  // secretbox.open with the key at A and the nonce at N. Large boxes are
+  // authenticated in full before any plaintext is decrypted.
+  function unseal(box: Uint8Array): Uint8Array | null {
+    if (box.length < 16) return null;
+    const n = box.length - 16;
+    let out: Uint8Array | null = null;
+    if (box.length <= CHUNK) {
+      put(D, box);
+      const rc = call("crypto_secretbox_open", base + DO, base + D, box.length, base + N, base + A);
+      if (rc !== E_AUTH && ok(rc, "crypto_secretbox_open") === OK) out = get(DO, n);
+    } else {
+      put(O, box.subarray(0, 16));
+      ok(call("crypto_secretbox_open_init", base + N, base + A, base + O), "crypto_secretbox_open_init");
+      const ct = box.subarray(16);
+      chunks(ct, (len) => ok(call("crypto_secretbox_open_update", base + D, len), "crypto_secretbox_open_update"));
+      const rc = call("crypto_secretbox_open_verify");
+      if (rc !== E_AUTH && ok(rc, "crypto_secretbox_open_verify") === OK) {
+        const plain = new Uint8Array(n);
+        chunks(ct, (len, at) => {
+          ok(call("crypto_secretbox_open_decrypt", base + DO, base + D, len), "crypto_secretbox_open_decrypt");
+          plain.set(get(DO, len), at);
+        });
+        out = plain;
+      }
+      call("crypto_secretbox_finish");
+    }
+    scrub(n);
+    return out;
+  }
+
+  const secretbox = Object.assign(
+    (msg: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array => {
+      bytes(msg, "message");
+      put(N, bytes(nonce, "nonce", 24));
+      put(A, bytes(key, "key", 32));
+      return seal(msg);
+    },
+    {
+      open(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null {
+        bytes(box, "box");
+        put(N, bytes(nonce, "nonce", 24));
+        put(A, bytes(key, "key", 32));
+        return unseal(box);
+      },
+      keyLength: 32,
+      nonceLength: 24,
+      overheadLength: 16,
+    },
+  );
+
+  // The box key at A; false for a low-order public key.
+  function beforeInto(publicKey: Uint8Array, secretKey: Uint8Array): boolean {
+    put(B, bytes(publicKey, "public key", 32));
+    put(A, bytes(secretKey, "secret key", 32));
+    const rc = call("crypto_box_beforenm", base + O, base + B, base + A);
+    if (rc === E_AUTH) return false;
+    ok(rc, "crypto_box_beforenm");
+    put(A, get(O, 32));
+    return true;
+  }
+
+  const lowOrder = () => new RangeError("box: the public key has low order (the shared key would be public)");
+
+  const box = Object.assign(
+    /** NaCl crypto_box. Throws RangeError for a low-order public key (tweetnacl
+     *  would encrypt under a key anyone can compute). */
+    (msg: Uint8Array, nonce: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array => {
+      bytes(msg, "message");
+      put(N, bytes(nonce, "nonce", 24));
+      if (!beforeInto(publicKey, secretKey)) {
+        scrub();
+        throw lowOrder();
+      }
+      return seal(msg);
+    },
+    {
+      open: Object.assign(
+        (box: Uint8Array, nonce: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array | null => {
+          bytes(box, "box");
+          put(N, bytes(nonce, "nonce", 24));
+          if (!beforeInto(publicKey, secretKey)) {
+            scrub();
+            return null;
+          }
+          return unseal(box);
+        },
+        { after: secretbox.open },
+      ),
+      before(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array {
+        const okKey = beforeInto(publicKey, secretKey);
+        const k = get(A, 32);
+        scrub();
+        if (!okKey) throw lowOrder();
+        return k;
+      },
+      after: secretbox,
+      keyPair: Object.assign(
+        (): KeyPair => {
+          const secretKey = new Uint8Array(nodeRandomBytes(32));
+          return { publicKey: scalarMult.base(secretKey), secretKey };
+        },
+        {
+          fromSecretKey(secretKey: Uint8Array): KeyPair {
+            return { publicKey: scalarMult.base(bytes(secretKey, "secret key", 32)), secretKey: secretKey.slice() };
+          },
+        },
+      ),
+      publicKeyLength: 32,
+      secretKeyLength: 32,
+      sharedKeyLength: 32,
+      nonceLength: 24,
+      overheadLength: 16,
+    },
+  );
+
+  /** XSalsa20 and Poly1305 on their own (NaCl crypto_stream_xor, crypto_onetimeauth). */
+  const lowlevel = {
+    hsalsa20(input16: Uint8Array, key: Uint8Array): Uint8Array {
+      put(N, bytes(input16, "input", 16));
+      put(A, bytes(key, "key", 32));
+      ok(call("crypto_hsalsa20", base + O, base + N, base + A), "crypto_hsalsa20");
+      const out = get(O, 32);
+      scrub();
+      return out;
+    },
+    streamXor(msg: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
+      bytes(msg, "message");
+      put(N, bytes(nonce, "nonce", 24));
+      put(A, bytes(key, "key", 32));
+      return c().with([msg], ([m]) => {
+        ok(call("crypto_xsalsa20_xor", m, m, msg.length, base + N, base + A), "crypto_xsalsa20_xor");
+        scrub();
+        return c().read(m, msg.length);
+      });
+    },
+    onetimeauth(msg: Uint8Array, key: Uint8Array): Uint8Array {
+      bytes(msg, "message");
+      put(A, bytes(key, "key", 32));
+      return c().with([msg], ([m]) => {
+        ok(call("crypto_onetimeauth", base + O, m, msg.length, base + A), "crypto_onetimeauth");
+        const tag = get(O, 16);
+        scrub();
+        return tag;
+      });
+    },
+  };
+
   return {
     hash: Object.assign(hash, { hashLength: 64 }),
     sha256: Object.assign(sha256, { hashLength: 32 }),
@@ -260,6 +431,9 @@ export function createCrypto(target: Target = "gateway") {
     auth,
     sign,
     scalarMult,
+    secretbox,
+    box,
+    lowlevel,
     convertPublicKey,
     convertSecretKey,
     randomBytes: (n: number): Uint8Array => new Uint8Array(nodeRandomBytes(n)),
@@ -306,3 +480,35 @@ export const scalarMult: NymoteCrypto["scalarMult"] = Object.assign((n: Uint8Arr
 });
 export const convertPublicKey = (pk: Uint8Array): Uint8Array | null => lazy().convertPublicKey(pk);
 export const convertSecretKey = (sk: Uint8Array): Uint8Array => lazy().convertSecretKey(sk);
+export const secretbox: NymoteCrypto["secretbox"] = Object.assign(
+  (msg: Uint8Array, nonce: Uint8Array, key: Uint8Array) => lazy().secretbox(msg, nonce, key),
+  {
+    open: (b: Uint8Array, nonce: Uint8Array, key: Uint8Array) => lazy().secretbox.open(b, nonce, key),
+    keyLength: 32,
+    nonceLength: 24,
+    overheadLength: 16,
+  },
+);
+export const box: NymoteCrypto["box"] = Object.assign(
+  (msg: Uint8Array, nonce: Uint8Array, pk: Uint8Array, sk: Uint8Array) => lazy().box(msg, nonce, pk, sk),
+  {
+    open: Object.assign((b: Uint8Array, nonce: Uint8Array, pk: Uint8Array, sk: Uint8Array) => lazy().box.open(b, nonce, pk, sk), {
+      after: (b: Uint8Array, nonce: Uint8Array, k: Uint8Array) => lazy().secretbox.open(b, nonce, k),
+    }),
+    before: (pk: Uint8Array, sk: Uint8Array) => lazy().box.before(pk, sk),
+    after: Object.assign((msg: Uint8Array, nonce: Uint8Array, k: Uint8Array) => lazy().secretbox(msg, nonce, k), {
+      open: (b: Uint8Array, nonce: Uint8Array, k: Uint8Array) => lazy().secretbox.open(b, nonce, k),
+      keyLength: 32,
+      nonceLength: 24,
+      overheadLength: 16,
+    }),
+    keyPair: Object.assign(() => lazy().box.keyPair(), {
+      fromSecretKey: (sk: Uint8Array) => lazy().box.keyPair.fromSecretKey(sk),
+    }),
+    publicKeyLength: 32,
+    secretKeyLength: 32,
+    sharedKeyLength: 32,
+    nonceLength: 24,
+    overheadLength: 16,
+  },
+);
