@@ -16,7 +16,9 @@
 // linear memory, computed on first use (about 64 doublings), not stored in the
 // module, and read in full with masks for every selection (no secret index).
 // It buys 63 doublings + 64 additions per multiplication instead of 255
-// doublings + 255 additions.
+// doublings + 255 additions. The table and verification's tables (below) are
+// taken from the heap on first use, so a device that never signs or verifies
+// does not reserve them.
 import { E_AUTH, E_INVAL, E_STATE, OK } from "../abi/errors";
 import { ctEqual, wipe } from "./ct";
 import {
@@ -35,6 +37,7 @@ import {
   feSq,
   feSub,
   feToBytes,
+  feWipeScratch,
 } from "./fe";
 import { scIsCanonical, scMulAdd, scReduce64 } from "./sc";
 import { Sha512, sha512 } from "./sha512";
@@ -63,15 +66,17 @@ feFromBytes(D, D_BYTES);
 feMulSmall(D2, D, 2);
 feFromBytes(SQRTM1, SQRTM1_BYTES);
 
-// Field temporaries of the point formulas.
-const FA = memory.data(40);
-const FB = memory.data(40);
-const FC = memory.data(40);
-const FD = memory.data(40);
-const FE_ = memory.data(40);
-const FF = memory.data(40);
-const FG = memory.data(40);
-const FH = memory.data(40);
+// Field temporaries of the point formulas, in one block so one wipe clears
+// them after a secret scalar multiplication.
+const FTMP = memory.data(8 * 40);
+const FA = FTMP;
+const FB = FTMP + 40;
+const FC = FTMP + 80;
+const FD = FTMP + 120;
+const FE_ = FTMP + 160;
+const FF = FTMP + 200;
+const FG = FTMP + 240;
+const FH = FTMP + 280;
 
 @inline function px(p: usize): usize { return p; }
 @inline function py(p: usize): usize { return p + 40; }
@@ -224,8 +229,7 @@ function basePoint(): usize {
   return BASE;
 }
 
-const COMB = memory.data(16 * 160);
-let combReady = false;
+let COMB: usize = 0; // 16 cached points, allocated by combInit
 const ACC = memory.data(<i32>POINT);
 const SEL = memory.data(<i32>POINT);
 
@@ -235,6 +239,7 @@ const SEL = memory.data(<i32>POINT);
 
 // COMB[d] = cached(sum of 2^(64 j) B over the bits j of d). Public values only.
 function combInit(): void {
+  COMB = heap.alloc(16 * POINT);
   memory.copy(ACC, basePoint(), POINT);
   for (let j = 0; j < 4; j++) {
     geToCached(combEntry(1 << j), ACC);
@@ -248,16 +253,18 @@ function combInit(): void {
     for (let j = 0; j < 4; j++) if ((d >> j) & 1) geAdd(ACC, ACC, combEntry(1 << j));
     geToCached(combEntry(d), ACC);
   }
-  combReady = true;
 }
 
-// SEL = COMB[d], reading every entry (d is secret).
+// SEL = COMB[d], reading every entry (d is secret): each word of SEL is the OR
+// of that word of all 16 entries, masked to all ones only for entry d.
 function combSelect(d: u32): void {
-  memory.fill(SEL, 0, POINT);
-  for (let e: u32 = 0; e < 16; e++) {
-    const mask = <i32>((e ^ d) - 1) >> 31; // all ones iff e == d
-    const entry = combEntry(<i32>e);
-    for (let i: usize = 0; i < POINT; i += 4) store<i32>(SEL + i, load<i32>(SEL + i) | (load<i32>(entry + i) & mask));
+  for (let i: usize = 0; i < POINT; i += 4) {
+    let w: i32 = 0;
+    for (let e: u32 = 0; e < 16; e++) {
+      const mask = <i32>((e ^ d) - 1) >> 31; // all ones iff e == d
+      w |= load<i32>(COMB + <usize>e * POINT + i) & mask;
+    }
+    store<i32>(SEL + i, w);
   }
 }
 
@@ -267,7 +274,7 @@ function combSelect(d: u32): void {
 
 /** r = [a]B for a 32-byte little-endian a (all 256 bits used). Constant time. */
 export function geScalarMultBase(r: usize, a: usize): void {
-  if (!combReady) combInit();
+  if (COMB == 0) combInit();
   geIdentity(r);
   for (let i = 63; i >= 0; i--) {
     geDouble(r, r);
@@ -275,14 +282,33 @@ export function geScalarMultBase(r: usize, a: usize): void {
     geAdd(r, r, SEL);
   }
   wipe(SEL, <i32>POINT);
+  wipe(FTMP, 8 * 40);
 }
 
 // ---- variable-time double-scalar multiplication (verification) -------------
 
+// Verification's tables, one heap block taken on first use: the odd multiples
+// P, 3P, ..., 15P (cached) of A and of B (B's are kept), the width-5 NAF digits
+// of both scalars, and 2A.
+const ODD_BYTES: usize = 8 * POINT;
+let VT: usize = 0;
+let ODD_A: usize = 0;
+let ODD_B: usize = 0;
+let NAF_A: usize = 0;
+let NAF_B: usize = 0;
+let TWICE: usize = 0;
+
+function verifyTables(): void {
+  VT = heap.alloc(2 * ODD_BYTES + 2 * 257 + POINT);
+  ODD_A = VT;
+  ODD_B = VT + ODD_BYTES;
+  TWICE = VT + 2 * ODD_BYTES;
+  NAF_A = TWICE + POINT;
+  NAF_B = NAF_A + 257;
+}
+
 // Width-5 NAF digits (odd, in [-15, 15], or 0) of a 256-bit scalar, one per
 // bit position (Hankerson, Menezes, Vanstone, Alg. 3.35).
-const NAF_A = memory.data(257);
-const NAF_B = memory.data(257);
 const K = memory.data(9 * 4);
 
 function wnaf(out: usize, s: usize): void {
@@ -309,11 +335,7 @@ function wnaf(out: usize, s: usize): void {
   }
 }
 
-// Odd multiples P, 3P, ..., 15P, cached.
-const ODD_A = memory.data(8 * 160);
-const ODD_B = memory.data(8 * 160);
-const TWICE = memory.data(<i32>POINT);
-
+// Odd multiples P, 3P, ..., 15P of p, cached, into table.
 function oddMultiples(table: usize, p: usize): void {
   geDouble(ACC, p);
   geToCached(TWICE, ACC);
@@ -332,6 +354,7 @@ let oddBReady = false;
 
 /** r = [a]A + [b]B, variable time (public a, b, A only). */
 function doubleScalarMultVartime(r: usize, a: usize, A: usize, b: usize): void {
+  if (VT == 0) verifyTables();
   wnaf(NAF_A, a);
   wnaf(NAF_B, b);
   oddMultiples(ODD_A, A);
@@ -374,6 +397,7 @@ export function ed25519KeypairFromSeed(pk32: usize, sk64: usize, seed32: usize):
   memory.copy(sk64 + 32, pk32, 32);
   wipe(H, 64);
   wipe(PT_, <i32>POINT);
+  feWipeScratch();
 }
 
 const PHASE_IDLE = 0;
@@ -426,20 +450,25 @@ export class Ed25519Signer {
     wipe(st, 160);
     wipe(H, 64);
     wipe(PT_, <i32>POINT);
+    wipe(XA, 40);
+    wipe(YA, 40);
+    feWipeScratch();
     this.phase = PHASE_IDLE;
     return OK;
   }
 }
 
-const signer = new Ed25519Signer();
+let signer: Ed25519Signer | null = null;
 
 /** Detached signature of msg[0..n) with sk64 = seed ‖ pk (NaCl layout). */
 export function ed25519Sign(sig64: usize, msg: usize, n: i32, sk64: usize): void {
-  signer.init(sk64);
-  signer.update(msg, n);
-  signer.commit();
-  signer.update(msg, n);
-  signer.final(sig64);
+  let s = signer;
+  if (s === null) signer = s = new Ed25519Signer();
+  s.init(sk64);
+  s.update(msg, n);
+  s.commit();
+  s.update(msg, n);
+  s.final(sig64);
 }
 
 /** RFC 8032 §5.1.7 over a message fed in pieces: init (checks S and A), update,
@@ -498,14 +527,16 @@ export class Ed25519Verifier {
   }
 }
 
-const verifier = new Ed25519Verifier();
+let verifier: Ed25519Verifier | null = null;
 
 /** OK when sig64 is a valid signature of msg[0..n) under pk32, else E_AUTH. */
 export function ed25519Verify(sig64: usize, msg: usize, n: i32, pk32: usize): i32 {
-  const rc = verifier.init(sig64, pk32);
+  let v = verifier;
+  if (v === null) verifier = v = new Ed25519Verifier();
+  const rc = v.init(sig64, pk32);
   if (rc != OK) return rc;
-  verifier.update(msg, n);
-  return verifier.final();
+  v.update(msg, n);
+  return v.final();
 }
 
 // ---- Edwards -> Montgomery ------------------------------------------------
@@ -517,6 +548,8 @@ export function geToMontgomeryU(u32: usize, p: usize): void {
   feInvert(V, V);
   feMul(U, U, V);
   feToBytes(u32, U);
+  wipe(U, 40);
+  wipe(V, 40);
 }
 
 // True when p is the identity (X = 0 and Y = Z).

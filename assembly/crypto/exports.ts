@@ -13,8 +13,6 @@ import {
 } from "./ed25519";
 import { AuthStream, hmacSha256, hmacSha512, hmacSha512_256, hmacSha512_256Verify } from "./hmac";
 import { box, boxBeforenm, boxOpen } from "./box";
-import { poly1305 } from "./poly1305";
-import { hsalsa20, xsalsa20Xor } from "./salsa20";
 import { SecretboxStream, secretbox, secretboxOpen } from "./secretbox";
 import { Sha256, sha256 } from "./sha256";
 import { Sha512, sha512 } from "./sha512";
@@ -41,41 +39,52 @@ export function crypto_sha512(out: usize, p: usize, n: i32): i32 {
 }
 
 // One streaming context per hash for the host (it feeds large messages through a
-// fixed buffer); the one-shot exports above do not disturb it.
-const stream256 = new Sha256();
-const stream512 = new Sha512();
+// fixed buffer); the one-shot exports above do not disturb it. Contexts here are
+// made on first use, so an image that never calls them holds no memory for them.
+let stream256: Sha256 | null = null;
+function s256(): Sha256 {
+  let s = stream256;
+  if (s === null) stream256 = s = new Sha256();
+  return s;
+}
+let stream512: Sha512 | null = null;
+function s512(): Sha512 {
+  let s = stream512;
+  if (s === null) stream512 = s = new Sha512();
+  return s;
+}
 
 export function crypto_sha256_init(): void {
-  stream256.reset();
+  s256().reset();
 }
 
 export function crypto_sha256_update(p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(p, n)) return E_BOUNDS;
-  stream256.update(p, n);
+  s256().update(p, n);
   return OK;
 }
 
 export function crypto_sha256_final(out: usize): i32 {
   if (!inside(out, 32)) return E_BOUNDS;
-  stream256.final(out);
+  s256().final(out);
   return OK;
 }
 
 export function crypto_sha512_init(): void {
-  stream512.reset();
+  s512().reset();
 }
 
 export function crypto_sha512_update(p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(p, n)) return E_BOUNDS;
-  stream512.update(p, n);
+  s512().update(p, n);
   return OK;
 }
 
 export function crypto_sha512_final(out: usize): i32 {
   if (!inside(out, 64)) return E_BOUNDS;
-  stream512.final(out);
+  s512().final(out);
   return OK;
 }
 
@@ -107,30 +116,35 @@ export function crypto_auth_verify(mac: usize, key: usize, msg: usize, n: i32): 
 }
 
 // One streaming crypto_auth context for the host.
-const authStream = new AuthStream();
+let authStream: AuthStream | null = null;
+function authS(): AuthStream {
+  let s = authStream;
+  if (s === null) authStream = s = new AuthStream();
+  return s;
+}
 
 export function crypto_auth_init(key: usize): i32 {
   if (!inside(key, 32)) return E_BOUNDS;
-  authStream.init(key);
+  authS().init(key);
   return OK;
 }
 
 export function crypto_auth_update(msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(msg, n)) return E_BOUNDS;
-  authStream.update(msg, n);
+  authS().update(msg, n);
   return OK;
 }
 
 export function crypto_auth_final(out: usize): i32 {
   if (!inside(out, 32)) return E_BOUNDS;
-  authStream.final(out);
+  authS().final(out);
   return OK;
 }
 
 export function crypto_auth_final_verify(mac: usize): i32 {
   if (!inside(mac, 32)) return E_BOUNDS;
-  return authStream.verify(mac);
+  return authS().verify(mac);
 }
 
 // ---- Ed25519 and X25519 ----------------------------------------------------
@@ -155,43 +169,53 @@ export function crypto_sign_verify(sig: usize, msg: usize, n: i32, pk: usize): i
 }
 
 // Streaming signing and verification for the host: one context each.
-const signStream = new Ed25519Signer();
-const verifyStream = new Ed25519Verifier();
+let signStream: Ed25519Signer | null = null;
+function signS(): Ed25519Signer {
+  let s = signStream;
+  if (s === null) signStream = s = new Ed25519Signer();
+  return s;
+}
+let verifyStream: Ed25519Verifier | null = null;
+function verifyS(): Ed25519Verifier {
+  let s = verifyStream;
+  if (s === null) verifyStream = s = new Ed25519Verifier();
+  return s;
+}
 
 export function crypto_sign_init(sk: usize): i32 {
   if (!inside(sk, 64)) return E_BOUNDS;
-  signStream.init(sk);
+  signS().init(sk);
   return OK;
 }
 
 export function crypto_sign_update(msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(msg, n)) return E_BOUNDS;
-  return signStream.update(msg, n);
+  return signS().update(msg, n);
 }
 
 export function crypto_sign_commit(): i32 {
-  return signStream.commit();
+  return signS().commit();
 }
 
 export function crypto_sign_final(sig: usize): i32 {
   if (!inside(sig, 64)) return E_BOUNDS;
-  return signStream.final(sig);
+  return signS().final(sig);
 }
 
 export function crypto_sign_verify_init(sig: usize, pk: usize): i32 {
   if (!inside(sig, 64) || !inside(pk, 32)) return E_BOUNDS;
-  return verifyStream.init(sig, pk);
+  return verifyS().init(sig, pk);
 }
 
 export function crypto_sign_verify_update(msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(msg, n)) return E_BOUNDS;
-  return verifyStream.update(msg, n);
+  return verifyS().update(msg, n);
 }
 
 export function crypto_sign_verify_final(): i32 {
-  return verifyStream.final();
+  return verifyS().final();
 }
 
 export function crypto_sign_pk_to_x25519(out: usize, pk: usize): i32 {
@@ -216,27 +240,7 @@ export function crypto_x25519_base(out: usize, scalar: usize): i32 {
   return OK;
 }
 
-// ---- XSalsa20, Poly1305, secretbox, box --------------------------------------
-
-export function crypto_hsalsa20(out: usize, inp: usize, key: usize): i32 {
-  if (!inside(out, 32) || !inside(inp, 16) || !inside(key, 32)) return E_BOUNDS;
-  hsalsa20(out, inp, key);
-  return OK;
-}
-
-export function crypto_xsalsa20_xor(out: usize, inp: usize, n: i32, nonce: usize, key: usize): i32 {
-  if (n < 0) return E_INVAL;
-  if (!inside(out, n) || !inside(inp, n) || !inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
-  xsalsa20Xor(out, inp, n, nonce, key);
-  return OK;
-}
-
-export function crypto_onetimeauth(out: usize, msg: usize, n: i32, key: usize): i32 {
-  if (n < 0) return E_INVAL;
-  if (!inside(out, 16) || !inside(msg, n) || !inside(key, 32)) return E_BOUNDS;
-  poly1305(out, msg, n, key);
-  return OK;
-}
+// ---- secretbox, box --------------------------------------------------------
 
 export function crypto_secretbox(out: usize, msg: usize, n: i32, nonce: usize, key: usize): i32 {
   if (n < 0) return E_INVAL;
@@ -252,49 +256,54 @@ export function crypto_secretbox_open(out: usize, box: usize, n: i32, nonce: usi
 }
 
 // One streaming secretbox context for the host (seal or open, one at a time).
-const boxStream = new SecretboxStream();
+let boxStream: SecretboxStream | null = null;
+function boxS(): SecretboxStream {
+  let s = boxStream;
+  if (s === null) boxStream = s = new SecretboxStream();
+  return s;
+}
 
 export function crypto_secretbox_init(nonce: usize, key: usize): i32 {
   if (!inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
-  boxStream.sealInit(nonce, key);
+  boxS().sealInit(nonce, key);
   return OK;
 }
 
 export function crypto_secretbox_update(out: usize, msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(out, n) || !inside(msg, n)) return E_BOUNDS;
-  return boxStream.sealUpdate(out, msg, n);
+  return boxS().sealUpdate(out, msg, n);
 }
 
 export function crypto_secretbox_final(tag: usize): i32 {
   if (!inside(tag, 16)) return E_BOUNDS;
-  return boxStream.sealFinal(tag);
+  return boxS().sealFinal(tag);
 }
 
 export function crypto_secretbox_open_init(nonce: usize, key: usize, tag: usize): i32 {
   if (!inside(nonce, 24) || !inside(key, 32) || !inside(tag, 16)) return E_BOUNDS;
-  boxStream.openInit(nonce, key, tag);
+  boxS().openInit(nonce, key, tag);
   return OK;
 }
 
 export function crypto_secretbox_open_update(ct: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(ct, n)) return E_BOUNDS;
-  return boxStream.openUpdate(ct, n);
+  return boxS().openUpdate(ct, n);
 }
 
 export function crypto_secretbox_open_verify(): i32 {
-  return boxStream.openVerify();
+  return boxS().openVerify();
 }
 
 export function crypto_secretbox_open_decrypt(out: usize, ct: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(out, n) || !inside(ct, n)) return E_BOUNDS;
-  return boxStream.openDecrypt(out, ct, n);
+  return boxS().openDecrypt(out, ct, n);
 }
 
 export function crypto_secretbox_finish(): void {
-  boxStream.finish();
+  boxS().finish();
 }
 
 export function crypto_box_beforenm(k: usize, pk: usize, sk: usize): i32 {

@@ -294,7 +294,6 @@ export function feToBytes(s: usize, f: usize): void {
     }
   }
   store<u8>(s + out, <u8>acc);
-  memory.fill(T0, 0, 40);
 }
 
 const B0 = memory.data(32);
@@ -342,6 +341,18 @@ function pow2250(z: usize): void {
   feMul(P2, P3, P2); // 2^200 - 1
   feSqN(P2, P2, 50);
   feMul(P0, P2, P0); // 2^250 - 1
+}
+
+/** Zeroes the temporaries of feToBytes, feInvert and fePow22523, which hold
+ *  values derived from their (possibly secret) inputs. */
+export function feWipeScratch(): void {
+  memory.fill(T0, 0, 40);
+  memory.fill(B0, 0, 32);
+  memory.fill(P0, 0, 40);
+  memory.fill(P1, 0, 40);
+  memory.fill(P2, 0, 40);
+  memory.fill(P3, 0, 40);
+  memory.fill(P4, 0, 40);
 }
 
 /** h = 1/z = z^(p-2) (0 maps to 0). h may alias z. */

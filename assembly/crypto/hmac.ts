@@ -2,8 +2,8 @@
 // (HMAC-SHA-512 truncated to 32 bytes, 32-byte key), one-shot and streaming.
 import { E_AUTH, OK } from "../abi/errors";
 import { ctEqual, wipe } from "./ct";
-import { Sha256 } from "./sha256";
-import { Sha512 } from "./sha512";
+import { Sha256, sha256Shared } from "./sha256";
+import { Sha512, sha512Shared } from "./sha512";
 
 // RFC 2104 §2: HMAC = H(K0 ^ opad, H(K0 ^ ipad, text)). start() leaves K0 ^ ipad
 // in the block-sized key buffer k0 (secret until finish() wipes it) and feeds it.
@@ -31,21 +31,21 @@ function finish<H>(ctx: H, blockLen: i32, digestLen: i32, k0: usize, out: usize)
   wipe(k0, blockLen);
 }
 
-const h256 = new Sha256();
-const h512 = new Sha512();
 const k0 = memory.data(128);
 const full = memory.data(64);
 
 export function hmacSha256(out32: usize, key: usize, keyLen: i32, msg: usize, n: i32): void {
-  start<Sha256>(h256, 64, k0, key, keyLen);
-  h256.update(msg, n);
-  finish<Sha256>(h256, 64, 32, k0, out32);
+  const h = sha256Shared();
+  start<Sha256>(h, 64, k0, key, keyLen);
+  h.update(msg, n);
+  finish<Sha256>(h, 64, 32, k0, out32);
 }
 
 export function hmacSha512(out64: usize, key: usize, keyLen: i32, msg: usize, n: i32): void {
-  start<Sha512>(h512, 128, k0, key, keyLen);
-  h512.update(msg, n);
-  finish<Sha512>(h512, 128, 64, k0, out64);
+  const h = sha512Shared();
+  start<Sha512>(h, 128, k0, key, keyLen);
+  h.update(msg, n);
+  finish<Sha512>(h, 128, 64, k0, out64);
 }
 
 /** NaCl crypto_auth (HMAC-SHA-512-256): the first 32 bytes of HMAC-SHA-512. */

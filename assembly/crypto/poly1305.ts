@@ -149,11 +149,13 @@ export class Poly1305 {
 }
 
 const TAG = memory.data(16);
-const oneShot = new Poly1305();
+let oneShot: Poly1305 | null = null;
 
 /** NaCl crypto_onetimeauth: the Poly1305 tag of msg[0..n) under a one-time key32. */
 export function poly1305(out16: usize, msg: usize, n: i32, key32: usize): void {
-  oneShot.init(key32);
-  oneShot.update(msg, n);
-  oneShot.final(out16);
+  let s = oneShot;
+  if (s === null) oneShot = s = new Poly1305();
+  s.init(key32);
+  s.update(msg, n);
+  s.final(out16);
 }

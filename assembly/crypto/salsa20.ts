@@ -155,11 +155,13 @@ export class XSalsa20 {
   }
 }
 
-const oneShot = new XSalsa20();
+let oneShot: XSalsa20 | null = null;
 
 /** XSalsa20 encryption/decryption of n bytes from position 0. */
 export function xsalsa20Xor(out: usize, inp: usize, n: i32, nonce24: usize, key32: usize): void {
-  oneShot.init(nonce24, key32);
-  oneShot.xor(out, inp, n);
-  oneShot.wipe();
+  let s = oneShot;
+  if (s === null) oneShot = s = new XSalsa20();
+  s.init(nonce24, key32);
+  s.xor(out, inp, n);
+  s.wipe();
 }

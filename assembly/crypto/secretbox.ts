@@ -98,24 +98,32 @@ export class SecretboxStream {
   }
 }
 
-const oneShot = new SecretboxStream();
+let oneShot: SecretboxStream | null = null;
+
+function shared(): SecretboxStream {
+  let s = oneShot;
+  if (s === null) oneShot = s = new SecretboxStream();
+  return s;
+}
 
 /** out (n + 16 bytes) = tag ‖ ciphertext of msg[0..n). out + 16 may equal msg
  *  (encryption runs forward, byte for byte); other overlaps give wrong output. */
 export function secretbox(out: usize, msg: usize, n: i32, nonce24: usize, key32: usize): void {
-  oneShot.sealInit(nonce24, key32);
-  oneShot.sealUpdate(out + 16, msg, n);
-  oneShot.sealFinal(out);
+  const s = shared();
+  s.sealInit(nonce24, key32);
+  s.sealUpdate(out + 16, msg, n);
+  s.sealFinal(out);
 }
 
 /** out (n - 16 bytes) = plaintext of box[0..n), or E_AUTH (out untouched) when
  *  the tag does not verify or n < 16. out may equal box + 16. */
 export function secretboxOpen(out: usize, box: usize, n: i32, nonce24: usize, key32: usize): i32 {
   if (n < 16) return E_AUTH;
-  oneShot.openInit(nonce24, key32, box);
-  oneShot.openUpdate(box + 16, n - 16);
-  const rc = oneShot.openVerify();
-  if (rc == OK) oneShot.openDecrypt(out, box + 16, n - 16);
-  oneShot.finish();
+  const s = shared();
+  s.openInit(nonce24, key32, box);
+  s.openUpdate(box + 16, n - 16);
+  const rc = s.openVerify();
+  if (rc == OK) s.openDecrypt(out, box + 16, n - 16);
+  s.finish();
   return rc;
 }

@@ -123,9 +123,19 @@ export class Sha256 {
   }
 }
 
-const oneShot = new Sha256();
+let shared: Sha256 | null = null;
+
+/** The instance one-shot helpers (sha256, HMAC) use within a single call. Made
+ *  on first use, like every crypto context, so a module that never hashes holds
+ *  no memory for it. */
+export function sha256Shared(): Sha256 {
+  let s = shared;
+  if (s === null) shared = s = new Sha256();
+  return s;
+}
 
 export function sha256(out32: usize, p: usize, n: i32): void {
-  oneShot.update(p, n);
-  oneShot.final(out32);
+  const s = sha256Shared();
+  s.update(p, n);
+  s.final(out32);
 }

@@ -138,9 +138,18 @@ export class Sha512 {
   }
 }
 
-const oneShot = new Sha512();
+let shared: Sha512 | null = null;
+
+/** The instance one-shot helpers (sha512, HMAC) use within a single call, made
+ *  on first use. */
+export function sha512Shared(): Sha512 {
+  let s = shared;
+  if (s === null) shared = s = new Sha512();
+  return s;
+}
 
 export function sha512(out64: usize, p: usize, n: i32): void {
-  oneShot.update(p, n);
-  oneShot.final(out64);
+  const s = sha512Shared();
+  s.update(p, n);
+  s.final(out64);
 }

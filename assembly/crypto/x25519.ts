@@ -4,7 +4,7 @@
 import { E_AUTH, OK } from "../abi/errors";
 import { wipe } from "./ct";
 import { geScalarMultBase, geToMontgomeryU, POINT } from "./ed25519";
-import { feAdd, feCswap, feFromBytes, feInvert, feMul, feMulSmall, feSet, feSq, feSub, feToBytes } from "./fe";
+import { feAdd, feCswap, feFromBytes, feInvert, feMul, feMulSmall, feSet, feSq, feSub, feToBytes, feWipeScratch } from "./fe";
 
 const K = memory.data(32);
 // Ladder state and temporaries in one block, wiped after each multiplication.
@@ -79,6 +79,7 @@ export function x25519(out32: usize, scalar32: usize, point32: usize): i32 {
   feToBytes(out32, X2);
   wipe(K, 32);
   wipe(LADDER, 12 * 40);
+  feWipeScratch();
   return allZero(out32) ? E_AUTH : OK;
 }
 
@@ -91,4 +92,5 @@ export function x25519Base(out32: usize, scalar32: usize): void {
   geToMontgomeryU(out32, PB);
   wipe(K, 32);
   wipe(PB, <i32>POINT);
+  feWipeScratch();
 }

@@ -391,38 +391,6 @@ export function createCrypto(target: Target = "gateway") {
     },
   );
 
-  /** XSalsa20 and Poly1305 on their own (NaCl crypto_stream_xor, crypto_onetimeauth). */
-  const lowlevel = {
-    hsalsa20(input16: Uint8Array, key: Uint8Array): Uint8Array {
-      put(N, bytes(input16, "input", 16));
-      put(A, bytes(key, "key", 32));
-      ok(call("crypto_hsalsa20", base + O, base + N, base + A), "crypto_hsalsa20");
-      const out = get(O, 32);
-      scrub();
-      return out;
-    },
-    streamXor(msg: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
-      bytes(msg, "message");
-      put(N, bytes(nonce, "nonce", 24));
-      put(A, bytes(key, "key", 32));
-      return c().with([msg], ([m]) => {
-        ok(call("crypto_xsalsa20_xor", m, m, msg.length, base + N, base + A), "crypto_xsalsa20_xor");
-        scrub();
-        return c().read(m, msg.length);
-      });
-    },
-    onetimeauth(msg: Uint8Array, key: Uint8Array): Uint8Array {
-      bytes(msg, "message");
-      put(A, bytes(key, "key", 32));
-      return c().with([msg], ([m]) => {
-        ok(call("crypto_onetimeauth", base + O, m, msg.length, base + A), "crypto_onetimeauth");
-        const tag = get(O, 16);
-        scrub();
-        return tag;
-      });
-    },
-  };
-
   return {
     hash: Object.assign(hash, { hashLength: 64 }),
     sha256: Object.assign(sha256, { hashLength: 32 }),
@@ -433,7 +401,6 @@ export function createCrypto(target: Target = "gateway") {
     scalarMult,
     secretbox,
     box,
-    lowlevel,
     convertPublicKey,
     convertSecretKey,
     randomBytes: (n: number): Uint8Array => new Uint8Array(nodeRandomBytes(n)),

@@ -1,8 +1,8 @@
 // secretbox and box: the NaCl distribution's examples, random cross-checks
 // against tweetnacl and libsodium (ciphertexts byte-equal; libsodium's _easy
 // layout is tweetnacl's tag ‖ ciphertext), empty and > 64 KiB messages through
-// the streaming exports, and every tampered box rejected. Also HSalsa20,
-// XSalsa20 and Poly1305 on their own against libsodium.
+// the streaming exports, and every tampered box rejected. (HSalsa20, XSalsa20
+// and Poly1305 alone: tests/assembly/crypto/fe.spec.ts.)
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
@@ -20,12 +20,6 @@ const message = fc.oneof(
   { weight: 12, arbitrary: fc.uint8Array({ maxLength: 300 }) },
   { weight: 1, arbitrary: fc.integer({ min: CHUNK - 20, max: 5 * CHUNK }).map((n) => new Uint8Array(n).map((_, i) => (i * 11 + n) & 255)) },
 );
-
-const SIGMA = new TextEncoder().encode("expand 32-byte k");
-// tweetnacl's untyped low-level exports.
-const lowlevel = (
-  nacl as unknown as { lowlevel: { crypto_core_hsalsa20(o: Uint8Array, i: Uint8Array, k: Uint8Array, c: Uint8Array): void } }
-).lowlevel;
 
 const sodiumSecretbox = (m: Uint8Array, n: Uint8Array, k: Uint8Array) => {
   const out = Buffer.alloc(m.length + 16);
@@ -139,23 +133,6 @@ for (const target of targets) {
         assert.throws(() => nc.box.before(pk, sk), RangeError);
         assert.equal(nc.box.open(new Uint8Array(40), new Uint8Array(24), pk, sk), null);
       }
-    });
-
-    test("HSalsa20 equals tweetnacl's; XSalsa20 and Poly1305 equal libsodium's", () => {
-      fc.assert(
-        fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), key32, nonce24, fc.uint8Array({ maxLength: 500 }), (inp, k, n, m) => {
-          const want = new Uint8Array(32);
-          lowlevel.crypto_core_hsalsa20(want, inp, k, SIGMA);
-          assert.equal(hex(nc.lowlevel.hsalsa20(inp, k)), hex(want));
-          const ct = Buffer.alloc(m.length);
-          sodium.crypto_stream_xor(ct, Buffer.from(m), Buffer.from(n), Buffer.from(k));
-          assert.equal(hex(nc.lowlevel.streamXor(m, n, k)), hex(ct));
-          const tag = Buffer.alloc(16);
-          sodium.crypto_onetimeauth(tag, Buffer.from(m), Buffer.from(k));
-          assert.equal(hex(nc.lowlevel.onetimeauth(m, k)), hex(tag));
-        }),
-        { numRuns: RUNS },
-      );
     });
 
     test("bad lengths throw TypeError", () => {

@@ -18,8 +18,6 @@ declare module "sodium-native" {
     crypto_secretbox_open_easy(out: B, box: B, nonce: B, key: B): boolean;
     crypto_box_easy(out: B, msg: B, nonce: B, pk: B, sk: B): void;
     crypto_box_open_easy(out: B, box: B, nonce: B, pk: B, sk: B): boolean;
-    crypto_onetimeauth(out: B, msg: B, key: B): void;
-    crypto_stream_xor(out: B, msg: B, nonce: B, key: B): void;
   };
   export default sodium;
 }
