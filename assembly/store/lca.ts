@@ -6,7 +6,7 @@
 // generation numbers, the walk trusts committer times to be roughly monotonic.
 import { E_LIMIT, OK } from "../abi/errors";
 import { Backend, ID_LEN } from "./backend";
-import { CommitInfo } from "./commit";
+import { CommitInfo, PARENTS_MAX } from "./commit";
 import { LCA_VISIT_MAX } from "./limits";
 import { idEqual } from "./objects";
 
@@ -27,10 +27,12 @@ export class LcaWalk {
   private queued: i32 = 0;
   private used: i32 = 0;
   private readonly info: CommitInfo = new CommitInfo();
+  private readonly parents: usize = heap.alloc(<usize>(PARENTS_MAX * ID_LEN));
 
   free(): void {
     heap.free(this.table);
     heap.free(this.queue);
+    heap.free(this.parents);
     this.info.free();
   }
 
@@ -62,6 +64,15 @@ export class LcaWalk {
     store<i64>(s + 40, this.info.time);
     this.used++;
     return i;
+  }
+
+  /** Copies commit id's parents into this.parents (slot() reuses this.info); their count. */
+  private loadParents(backend: Backend, id: usize): i32 {
+    const rc = this.info.read(backend, id);
+    if (rc < 0) return rc;
+    const n = this.info.parentCount;
+    memory.copy(this.parents, this.info.parents, <usize>(n * ID_LEN));
+    return n;
   }
 
   private push(i: i32): i32 {
@@ -121,14 +132,10 @@ export class LcaWalk {
         }
         flags |= STALE;
       }
-      rc = this.info.read(backend, s);
-      if (rc < 0) return rc;
-      const n = this.info.parentCount;
-      // Copy the parents: slot() reuses this.info.
-      const parents = heap.alloc(<usize>(n * ID_LEN));
-      memory.copy(parents, this.info.parents, <usize>(n * ID_LEN));
+      const n = this.loadParents(backend, s);
+      if (n < 0) return n;
       for (let p = 0; p < n && rc >= 0; p++) {
-        const j = this.slot(backend, parents + <usize>(p * ID_LEN));
+        const j = this.slot(backend, this.parents + <usize>(p * ID_LEN));
         if (j < 0) {
           rc = j;
           break;
@@ -139,7 +146,6 @@ export class LcaWalk {
         store<i32>(ps + 32, pf | flags);
         rc = this.push(j);
       }
-      heap.free(parents);
       if (rc < 0) return rc;
     }
     return found;
@@ -156,20 +162,16 @@ export class LcaWalk {
       const s = this.at(i);
       if (idEqual(s, anc)) return 1;
       if (load<i64>(s + 40) < ancTime) continue;
-      rc = this.info.read(backend, s);
-      if (rc < 0) return rc;
-      const n = this.info.parentCount;
-      const parents = heap.alloc(<usize>(n * ID_LEN));
-      memory.copy(parents, this.info.parents, <usize>(n * ID_LEN));
+      const n = this.loadParents(backend, s);
+      if (n < 0) return n;
       for (let p = 0; p < n && rc >= 0; p++) {
-        const j = this.slot(backend, parents + <usize>(p * ID_LEN));
+        const j = this.slot(backend, this.parents + <usize>(p * ID_LEN));
         if (j < 0) rc = j;
         else if ((load<i32>(this.at(j) + 32) & STALE) == 0) {
           store<i32>(this.at(j) + 32, load<i32>(this.at(j) + 32) | STALE);
           rc = this.push(j);
         }
       }
-      heap.free(parents);
     }
     return rc < 0 ? rc : 0;
   }

@@ -90,6 +90,30 @@ export class Sink {
   }
 }
 
+/**
+ * The current value [p, p+n) (n = 0: none) joined with a one-entry value of the
+ * same type in oneBuf (len bytes, or an error); frees oneBuf.
+ */
+function joinOne(
+  p: usize,
+  n: i32,
+  oneBuf: usize,
+  len: i32,
+  out: Sink,
+  scratch: Sink,
+  merge: (x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink) => i32,
+): i32 {
+  let rc = len;
+  if (len >= 0) {
+    if (n == 0) {
+      out.w.raw(oneBuf, len);
+      rc = out.w.finish();
+    } else rc = merge(p, n, oneBuf, len, out, scratch);
+  }
+  heap.free(oneBuf);
+  return rc;
+}
+
 // --- PN counter: tag { bstr writer => [uint inc, uint dec] } ------------------
 // Join: per writer, the larger inc and the larger dec (each writer only grows its own).
 
@@ -150,11 +174,9 @@ export function pnValue(p: usize, n: i32): i64 {
 
 /** Adds delta to writer's own entry of counter [p, p+n) (n = 0: a new counter). */
 export function pnAdd(p: usize, n: i32, writer: usize, wn: i32, delta: i64, out: Sink, scratch: Sink): i32 {
-  const w = out.w;
   // The writer's own increment as a one-entry counter, joined with the current value.
   let inc: u64 = 0;
   let dec: u64 = 0;
-  let count = 0;
   if (n > 0) {
     if (checkedTag(p, n) != TAG_PN) return E_INVAL;
     const s = sx.at(p + TAG_HEAD, p + <usize>n);
@@ -170,7 +192,6 @@ export function pnAdd(p: usize, n: i32, writer: usize, wn: i32, delta: i64, out:
         inc = i1;
         dec = d1;
       }
-      count++;
     }
   }
   if (delta >= 0) inc += <u64>delta;
@@ -183,16 +204,7 @@ export function pnAdd(p: usize, n: i32, writer: usize, wn: i32, delta: i64, out:
   one.array(2);
   one.uint(inc);
   one.uint(dec);
-  const len = one.finish();
-  let rc = len;
-  if (len >= 0) {
-    if (n == 0) {
-      w.raw(oneBuf, len);
-      rc = w.finish();
-    } else rc = mergePn(p, n, oneBuf, len, out, scratch);
-  }
-  heap.free(oneBuf);
-  return rc;
+  return joinOne(p, n, oneBuf, one.finish(), out, scratch, mergePn);
 }
 
 // --- LWW register: tag [uint time, bstr writer, value] ---------------------------
@@ -335,7 +347,6 @@ function skipRest(p: usize, end: usize, k: i64): usize {
 
 /** Adds element (one encoded item) with a fresh dot: a two-way merge with a one-element set. */
 export function awsetAdd(p: usize, n: i32, elem: usize, en: i32, dot: usize, out: Sink, scratch: Sink): i32 {
-  const w = out.w;
   if (en <= 0 || itemEnd(elem, elem + <usize>en) != <isize>(elem + <usize>en)) return E_INVAL;
   const oneBuf = heap.alloc(<usize>(en + 32));
   const one = new CborWriter(oneBuf, en + 32);
@@ -344,17 +355,15 @@ export function awsetAdd(p: usize, n: i32, elem: usize, en: i32, dot: usize, out
   one.raw(elem, en);
   one.array(1);
   one.bytes(dot, DOT_LEN);
-  const len = one.finish();
-  let rc = len;
-  if (len >= 0) {
-    if (n == 0) {
-      w.raw(oneBuf, len);
-      rc = w.finish();
-    } else if (checkedTag(p, n) != TAG_AWSET) rc = E_INVAL;
-    else rc = mergeAwset(0, 0, p, n, oneBuf, len, out, scratch);
+  if (n > 0 && checkedTag(p, n) != TAG_AWSET) {
+    heap.free(oneBuf);
+    return E_INVAL;
   }
-  heap.free(oneBuf);
-  return rc;
+  return joinOne(p, n, oneBuf, one.finish(), out, scratch, mergeAwset2);
+}
+
+function mergeAwset2(x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink): i32 {
+  return mergeAwset(0, 0, x, xn, y, yn, out, scratch);
 }
 
 /** Removes element: every dot this replica sees for it (a three-way merge against itself without the element). */
@@ -431,7 +440,6 @@ export function mergeLog(x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratc
 
 /** Appends [time, writer, value] to log [p, p+n) (n = 0: a new log), in order. */
 export function logAppend(p: usize, n: i32, time: u64, writer: usize, wn: i32, value: usize, vn: i32, out: Sink, scratch: Sink): i32 {
-  const w = out.w;
   if (vn <= 0 || itemEnd(value, value + <usize>vn) != <isize>(value + <usize>vn)) return E_INVAL;
   if (n > 0 && checkedTag(p, n) != TAG_LOG) return E_INVAL;
   const cap = wn + vn + 48;
@@ -443,16 +451,7 @@ export function logAppend(p: usize, n: i32, time: u64, writer: usize, wn: i32, v
   one.uint(time);
   one.bytes(writer, wn);
   one.raw(value, vn);
-  const len = one.finish();
-  let rc = len;
-  if (len >= 0) {
-    if (n == 0) {
-      w.raw(oneBuf, len);
-      rc = w.finish();
-    } else rc = mergeLog(p, n, oneBuf, len, out, scratch);
-  }
-  heap.free(oneBuf);
-  return rc;
+  return joinOne(p, n, oneBuf, one.finish(), out, scratch, mergeLog);
 }
 
 // --- Conflicts: tag [side, side] ---------------------------------------------------
