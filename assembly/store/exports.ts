@@ -6,6 +6,7 @@ import { E_INVAL, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
 import { registerStore, releaseStore, storeOf } from "./handles";
 import { MemoryBackend } from "./memory";
 import { validType } from "./objects";
+import { counterAdd, counterValue, lwwSet, seriesAppend, setAdd, setHas, setRemove } from "./typed";
 
 /** Opens an empty store in memory; returns its handle (> 0) or E_NOMEM when every handle is taken. */
 export function store_open_memory(): i32 {
@@ -159,3 +160,75 @@ export function store_ref_at(h: i32, index: i32, out: usize): i32 {
   return s == null ? E_INVAL : s.backend.refAt(index, out);
 }
 
+
+/** LCAs of commits a and b into out (up to cap ids, sorted by id); their count (0: unrelated), E_LIMIT past the search bound. */
+export function store_lca(h: i32, a: usize, b: usize, out: usize, cap: i32): i32 {
+  const s = storeOf(h);
+  return s == null || cap < 0 ? E_INVAL : s.lcas(a, b, out, cap);
+}
+
+/** The three-way merged tree of commits a and b into treeOut (nothing committed); returns the number of conflicts recorded in it. */
+export function store_merge_tree(h: i32, a: usize, b: usize, treeOut: usize): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : s.mergeTree(a, b, treeOut);
+}
+
+/** Merges commit other into the current branch (fast-forward, or a merge commit by author at timeSec); new head into idOut; returns the number of conflicts. */
+export function store_merge(h: i32, other: usize, author: usize, authorLen: i32, timeSec: i64, msg: usize, msgLen: i32, idOut: usize): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : s.merge(other, author, authorLen, timeSec, msg, msgLen, idOut);
+}
+
+/** Starts listing the paths that hold a conflict record in commit (0: the head). */
+export function store_conflicts_open(h: i32, commit: usize): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : s.conflictsOpen(commit);
+}
+
+/** Next conflicted path into out; its length, 0 at the end. */
+export function store_conflicts_next(h: i32, out: usize, cap: i32): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : s.conflictsNext(out, cap);
+}
+
+/** Adds delta to writer's own count in the PN counter at path (created if absent). */
+export function store_counter_add(h: i32, path: usize, pathLen: i32, writer: usize, writerLen: i32, delta: i64): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : counterAdd(s, path, pathLen, writer, writerLen, delta);
+}
+
+/** The PN counter's value at path in commit (0: working tree); 0 when absent. */
+export function store_counter_value(h: i32, commit: usize, path: usize, pathLen: i32): i64 {
+  const s = storeOf(h);
+  return s == null ? 0 : counterValue(s, commit, path, pathLen);
+}
+
+/** Writes an LWW register: value (one CBOR item) at time (ms) by writer. */
+export function store_lww_set(h: i32, path: usize, pathLen: i32, time: i64, writer: usize, writerLen: i32, value: usize, valueLen: i32): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : lwwSet(s, path, pathLen, time, writer, writerLen, value, valueLen);
+}
+
+/** Adds element (one CBOR item) to the add-wins set at path (created if absent). */
+export function store_set_add(h: i32, path: usize, pathLen: i32, elem: usize, elemLen: i32): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : setAdd(s, path, pathLen, elem, elemLen);
+}
+
+/** Removes element from the add-wins set at path. */
+export function store_set_remove(h: i32, path: usize, pathLen: i32, elem: usize, elemLen: i32): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : setRemove(s, path, pathLen, elem, elemLen);
+}
+
+/** 1 when element is in the set at path in commit (0: working tree), else 0. */
+export function store_set_has(h: i32, commit: usize, path: usize, pathLen: i32, elem: usize, elemLen: i32): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : setHas(s, commit, path, pathLen, elem, elemLen);
+}
+
+/** Appends [time, writer, value] (value one CBOR item) to the time-series log at path, in time order. */
+export function store_series_append(h: i32, path: usize, pathLen: i32, time: i64, writer: usize, writerLen: i32, value: usize, valueLen: i32): i32 {
+  const s = storeOf(h);
+  return s == null ? E_INVAL : seriesAppend(s, path, pathLen, time, writer, writerLen, value, valueLen);
+}

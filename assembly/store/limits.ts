@@ -20,7 +20,7 @@ export const STAGE_MAX: i32 = GATEWAY ? 1024 : 16;
 export const OBJECT_MAX: i32 = GATEWAY ? 8 << 20 : 8 << 10;
 
 /** Bytes of object bodies the memory backend may hold (its whole budget). */
-export const MEMORY_BACKEND_MAX: i32 = GATEWAY ? 48 << 20 : 40 << 10;
+export const MEMORY_BACKEND_MAX: i32 = GATEWAY ? 48 << 20 : 32 << 10;
 
 /** Commits an LCA search may visit before it gives up with E_LIMIT. */
 export const LCA_VISIT_MAX: i32 = GATEWAY ? 8192 : 128;

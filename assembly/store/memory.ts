@@ -4,6 +4,7 @@
 // backend suite). Bodies count against MEMORY_BACKEND_MAX; past it put() returns
 // E_FULL rather than letting the allocator trap.
 import { E_BOUNDS, E_CONFLICT, E_FULL, E_INVAL, E_NOTFOUND, OK } from "../abi/errors";
+import { compareBytes } from "../cbor";
 import { Backend, ID_LEN, REF_NAME_MAX } from "./backend";
 import { GATEWAY, MEMORY_BACKEND_MAX } from "./limits";
 import { hashObject, idEqual, idIsZero, validType } from "./objects";
@@ -186,13 +187,6 @@ export class MemoryBackend extends Backend {
     memory.copy(out, s + 4, <usize>n);
     return n;
   }
-}
-
-/** Byte-wise comparison (memcmp, then shorter first). */
-export function compareBytes(a: usize, aLen: i32, b: usize, bLen: i32): i32 {
-  const c = memory.compare(a, b, <usize>min(aLen, bLen));
-  if (c != 0) return c;
-  return aLen - bLen;
 }
 
 /**

@@ -9,6 +9,9 @@ import { Buf } from "./buf";
 import { buildCommit, CommitInfo, validExtraHeaders, validIdentity, validMessage } from "./commit";
 import { DiffCursor } from "./diff";
 import { OBJECT_MAX } from "./limits";
+import { Merger } from "./merge";
+import { idEqual } from "./objects";
+import { TAG_CONFLICT, TAG_HEAD, typeTag } from "./types";
 import { validRefName } from "./memory";
 import { isUnder, segmentLen, validatePath } from "./path";
 import { OP_DEL, OP_SET, Stage } from "./stage";
@@ -56,6 +59,89 @@ export class Store {
     heap.free(this.root);
     heap.free(this.logId);
     if (this.diff != null) this.diff!.free();
+  }
+
+  // The merge state (the LCA table: 12 KiB on the device) lives only during a call.
+
+  /** LCAs of commits a and b into out (up to cap ids, sorted by id); their count. */
+  lcas(a: usize, b: usize, out: usize, cap: i32): i32 {
+    const m = new Merger(this.backend);
+    const rc = m.lcas(a, b, out, cap);
+    m.free();
+    return rc;
+  }
+
+  /** The merged tree of commits a and b into treeOut, without committing; the number of conflicts. */
+  mergeTree(a: usize, b: usize, treeOut: usize): i32 {
+    const m = new Merger(this.backend);
+    const rc = m.mergeCommits(a, b, treeOut);
+    m.free();
+    return rc;
+  }
+
+  /**
+   * Merges commit `other` into the branch: fast-forwards when one contains the
+   * other, else commits the merged tree with parents (head, other). Writes the
+   * branch's new head to idOut; returns the number of conflicts recorded.
+   */
+  merge(other: usize, author: usize, authorLen: i32, timeSec: i64, msg: usize, msgLen: i32, idOut: usize): i32 {
+    if (this.stage.count != 0) return E_STATE;
+    let rc = validIdentity(author, authorLen);
+    if (rc < 0) return rc;
+    const t = this.backend.typeOf(other);
+    if (t < 0) return t;
+    if (t != OBJ_COMMIT) return E_INVAL;
+    rc = this.headCommit(this.head);
+    if (rc == E_NOTFOUND || (rc == OK && idEqual(this.head, other))) {
+      if (rc == E_NOTFOUND) rc = this.backend.setRef(this.branch, this.branchLen, 0, other);
+      memory.copy(idOut, other, ID_LEN);
+      return rc < 0 ? rc : 0;
+    }
+    if (rc < 0) return rc;
+    const lca = heap.alloc(ID_LEN * 2);
+    const tree = lca + ID_LEN;
+    rc = this.lcas(this.head, other, lca, 1);
+    if (rc == 1 && idEqual(lca, other)) {
+      // Other is already contained in the head.
+      memory.copy(idOut, this.head, ID_LEN);
+      rc = 0;
+    } else if (rc == 1 && idEqual(lca, this.head)) {
+      rc = this.backend.setRef(this.branch, this.branchLen, this.head, other);
+      memory.copy(idOut, other, ID_LEN);
+    } else if (rc >= 0) {
+      const conflicts = this.mergeTree(this.head, other, tree);
+      rc = conflicts;
+      if (rc >= 0) rc = this.commit(author, authorLen, timeSec, msg, msgLen, 0, 0, tree, other, idOut);
+      if (rc >= 0) rc = conflicts;
+    }
+    heap.free(lca);
+    return rc;
+  }
+
+  /** Starts a walk over the conflict records in commit (0: the head). */
+  conflictsOpen(commit: usize): i32 {
+    const t = heap.alloc(ID_LEN);
+    let rc = this.rootTree(commit, t);
+    if (rc == OK) {
+      if (this.diff == null) this.diff = new DiffCursor();
+      rc = this.diff!.open(this.backend, 0, t);
+    }
+    heap.free(t);
+    return rc;
+  }
+
+  /** The next path holding a conflict record (path into out); its length, 0 at the end. */
+  conflictsNext(out: usize, cap: i32): i32 {
+    if (this.diff == null) return E_STATE;
+    const ids = heap.alloc(ID_LEN * 2 + TAG_HEAD);
+    const head = ids + ID_LEN * 2;
+    let rc = 0;
+    while ((rc = this.diff!.next(out, cap, ids)) > 0) {
+      const got = this.backend.readAt(ids + ID_LEN, 0, head, TAG_HEAD);
+      if (got == TAG_HEAD && typeTag(head, TAG_HEAD + 1) == TAG_CONFLICT) break;
+    }
+    heap.free(ids);
+    return rc > 0 ? rc & 0xffff : rc;
   }
 
   /** Starts a diff from commit `a` to commit `b` (0: the head). */

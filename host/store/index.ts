@@ -193,6 +193,98 @@ export class CoreStore {
     }
   }
 
+  /** Lowest common ancestors of two commits (several in a criss-cross), sorted by id. */
+  lca(a: Uint8Array, b: Uint8Array): Uint8Array[] {
+    return this.withBytes([a, b, new Uint8Array(8 * ID_LEN)], ([pa, pb, out]) => {
+      const n = check(this.core.call("store_lca", this.handle, pa, pb, out, 8), "lca");
+      return Array.from({ length: Math.min(n, 8) }, (_, i) => this.core.read(out + i * ID_LEN, ID_LEN));
+    });
+  }
+
+  /** The merged tree of two commits (nothing committed) and the number of conflicts in it. */
+  mergeTree(a: Uint8Array, b: Uint8Array): { tree: Uint8Array; conflicts: number } {
+    return this.withBytes([a, b], ([pa, pb]) => {
+      const conflicts = check(this.core.call("store_merge_tree", this.handle, pa, pb, this.idA), "merge tree");
+      return { tree: this.core.read(this.idA, ID_LEN), conflicts };
+    });
+  }
+
+  /** Merges commit other into the current branch; the new head and the number of conflicts recorded. */
+  merge(other: Uint8Array, opts: CommitOptions): { head: Uint8Array; conflicts: number } {
+    const author = enc.encode(opts.author);
+    const msg = enc.encode(opts.message ?? "merge");
+    const time = BigInt(Math.floor(opts.time ?? Date.now() / 1000));
+    return this.withBytes([other, author, msg], ([o, a, m]) => {
+      const conflicts = check(this.core.call("store_merge", this.handle, o, a, author.length, time, m, msg.length, this.idA), "merge");
+      return { head: this.core.read(this.idA, ID_LEN), conflicts };
+    });
+  }
+
+  /** Paths holding a conflict record in commit (default: the head). */
+  conflicts(commit?: Uint8Array): string[] {
+    this.withBytes([commit], ([c]) => check(this.core.call("store_conflicts_open", this.handle, c), "conflicts"));
+    const out: string[] = [];
+    for (;;) {
+      const n = check(this.core.call("store_conflicts_next", this.handle, this.scratch, SCRATCH), "conflicts");
+      if (n === 0) return out;
+      out.push(dec.decode(this.core.read(this.scratch, n)));
+    }
+  }
+
+  /** Adds delta (may be negative) to writer's share of the PN counter at path. */
+  counterAdd(path: string, writer: Uint8Array, delta: number | bigint): void {
+    const pb = enc.encode(path);
+    this.withBytes([pb, writer], ([p, w]) =>
+      check(this.core.call("store_counter_add", this.handle, p, pb.length, w, writer.length, BigInt(delta)), `counter ${path}`),
+    );
+  }
+
+  counterValue(path: string, commit?: Uint8Array): bigint {
+    const pb = enc.encode(path);
+    return this.withBytes([pb, commit], ([p, c]) => this.core.call64("store_counter_value", this.handle, c, p, pb.length));
+  }
+
+  /** Writes an LWW register at path: cborValue (one CBOR item) at time by writer. */
+  lwwSet(path: string, time: number, writer: Uint8Array, cborValue: Uint8Array): void {
+    const pb = enc.encode(path);
+    this.withBytes([pb, writer, cborValue], ([p, w, v]) =>
+      check(this.core.call("store_lww_set", this.handle, p, pb.length, BigInt(time), w, writer.length, v, cborValue.length), `lww ${path}`),
+    );
+  }
+
+  setAdd(path: string, cborElement: Uint8Array): void {
+    const pb = enc.encode(path);
+    this.withBytes([pb, cborElement], ([p, e]) =>
+      check(this.core.call("store_set_add", this.handle, p, pb.length, e, cborElement.length), `set add ${path}`),
+    );
+  }
+
+  setRemove(path: string, cborElement: Uint8Array): void {
+    const pb = enc.encode(path);
+    this.withBytes([pb, cborElement], ([p, e]) =>
+      check(this.core.call("store_set_remove", this.handle, p, pb.length, e, cborElement.length), `set remove ${path}`),
+    );
+  }
+
+  setHas(path: string, cborElement: Uint8Array, commit?: Uint8Array): boolean {
+    const pb = enc.encode(path);
+    return this.withBytes(
+      [pb, cborElement, commit],
+      ([p, e, c]) => check(this.core.call("store_set_has", this.handle, c, p, pb.length, e, cborElement.length), `set has ${path}`) === 1,
+    );
+  }
+
+  /** Appends [time, writer, cborValue] to the time series at path. */
+  seriesAppend(path: string, time: number, writer: Uint8Array, cborValue: Uint8Array): void {
+    const pb = enc.encode(path);
+    this.withBytes([pb, writer, cborValue], ([p, w, v]) =>
+      check(
+        this.core.call("store_series_append", this.handle, p, pb.length, BigInt(time), w, writer.length, v, cborValue.length),
+        `series ${path}`,
+      ),
+    );
+  }
+
   putObject(type: GitObjectType, body: Uint8Array): Uint8Array {
     const code = TYPE_CODES[type];
     if (!code) throw new Error(`the store keeps no ${type} objects`);
