@@ -6,3 +6,4 @@ export * from "./cbor/exports";
 export * from "./store/exports";
 export * from "./store/flash/exports";
 export * from "./sync/exports";
+export * from "./provenance/exports";
