@@ -183,7 +183,7 @@ async function gatewayScale(): Promise<void> {
       () => {},
     ),
   );
-  devs.forEach((d, i) => d.connect((m) => q.push([i, false, m])));
+  for (const [i, d] of devs.entries()) d.connect((m) => q.push([i, false, m]));
   for (let k = 0; k < q.length; k++) {
     const [i, toDev, m] = q[k] as [number, boolean, Uint8Array];
     if (toDev) devs[i]?.receive(m);
@@ -201,7 +201,7 @@ async function gatewayScale(): Promise<void> {
   const dt = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  samples.forEach((id, j) => dt.set(id, (dt.get(id) ?? 0) + (deltas[j] ?? 0)));
+  for (const [j, id] of samples.entries()) dt.set(id, (dt.get(id) ?? 0) + (deltas[j] ?? 0));
   let total = 0;
   for (const n of profile.nodes) {
     const t = dt.get(n.id) ?? 0;
