@@ -1,8 +1,9 @@
 // `nymote demo`: the first thing a user runs. An owner key and a gateway data
-// directory in a throwaway folder, a few simulated devices (each its own device
-// core) syncing to the gateway over a lossy network, one config change from the
-// owner that every device picks up, then a summary. Exit code 1 if anything
-// failed to converge.
+// directory in a throwaway folder, the gateway with its embedded MQTT broker, a
+// few simulated devices (each its own device core) syncing to it over MQTT in
+// real time, one config change from the owner that every device picks up, then
+// a summary. Exit code 1 if anything failed to converge. (`nymote sim` runs the
+// same devices on an in-process network with injected faults.)
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,12 +11,14 @@ import { decode, encode as encodeValue } from "cbor-x";
 import nacl from "tweetnacl";
 import { Gateway } from "../gateway/gateway.ts";
 import { runFleet } from "../sim/fleet.ts";
-import { getPath, history, treeOf } from "../sync/objects.ts";
+import { runLive } from "../sim/live.ts";
+import { getPath, history, listPaths, treeOf } from "../sync/objects.ts";
+import { serveMqtt, startBroker } from "../transport/mqtt.ts";
 
 export interface DemoOptions {
   devices?: number;
   seed?: number;
-  /** Virtual seconds of device activity. */
+  /** Seconds of device activity. */
   seconds?: number;
   dir?: string;
   out?: (line: string) => void;
@@ -27,6 +30,90 @@ export interface DemoResult {
   lines: string[];
 }
 
+/**
+ * Owner key, gateway (data directory + embedded MQTT broker), devices over
+ * MQTT in real time; the owner changes config/all/interval half way.
+ */
+export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
+  const lines: string[] = [];
+  const say = (l: string) => {
+    lines.push(l);
+    (o.out ?? ((x: string) => process.stdout.write(`${x}\n`)))(l);
+  };
+  const n = o.devices ?? 4;
+  const seconds = o.seconds ?? 8;
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), "nymote-demo-"));
+  mkdirSync(dir, { recursive: true });
+  // Owner identity (interim: a raw Ed25519 key until `nymote identity` is wired in here).
+  const owner = nacl.sign.keyPair();
+  writeFileSync(join(dir, "owner.key"), Buffer.from(owner.secretKey).toString("base64"), { mode: 0o600 });
+  writeFileSync(join(dir, "owner.pub"), `ed25519 ${Buffer.from(owner.publicKey).toString("base64")}\n`);
+  say(`owner key      ${join(dir, "owner.pub")}`);
+  const dataDir = join(dir, "gateway");
+  const gw = new Gateway({ dataDir });
+  const names = Array.from({ length: n }, (_, i) => `dev${String(i).padStart(3, "0")}`);
+  for (const name of names) gw.enroll({ name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] });
+  const broker = await startBroker(0);
+  const sub = await serveMqtt(gw, broker.url);
+  say(`gateway        data ${dataDir}, embedded MQTT broker ${broker.url}`);
+  say(`devices        ${names.join(", ")} (each its own device core, release build), topics nymote/<device>/up|down`);
+  gw.set("config/all/interval", new Uint8Array(encodeValue(30)));
+  say("owner sets     config/all/interval = 30");
+  const changeAt = Math.floor((seconds * 1000) / 2);
+  let changed = false;
+  let result: Awaited<ReturnType<typeof runLive>>;
+  try {
+    result = await runLive({
+      devices: n,
+      names,
+      gateway: broker.url,
+      durationMs: seconds * 1000,
+      seed: o.seed ?? 1,
+      sampleMs: 250,
+      commitMs: 1000,
+      progress: (l) => say(`  ${l}`),
+      onTick: (now) => {
+        if (!changed && now >= changeAt) {
+          changed = true;
+          gw.set("config/all/interval", new Uint8Array(encodeValue(10)));
+          say(`  t=${(now / 1000).toFixed(0)}s owner sets config/all/interval = 10`);
+        }
+      },
+    });
+  } finally {
+    await sub.close();
+    await broker.close();
+  }
+  const mainTree = treeOf(gw.store, gw.store.ref("main"));
+  const want = getPath(gw.store, mainTree, "config/all/interval");
+  say("");
+  say("device   commits  merges  bytes out  bytes in  interval  acked  in main");
+  let converged = true;
+  for (const d of result.devices) {
+    const dev = d.dev;
+    const acked = dev.head !== null && gw.store.ref(`devices/${dev.name}`) === dev.head;
+    const got = dev.get("config/all/interval");
+    const config = got !== null && want !== null && Buffer.from(got).equals(Buffer.from(want));
+    const inMain = listPaths(gw.store, mainTree).some((e) => e.path.startsWith(`sensors/${dev.name}/`));
+    converged &&= acked && config && inMain;
+    say(
+      `${dev.name.padEnd(8)} ${String(dev.commits).padStart(7)} ${String(dev.merges).padStart(7)} ${String(dev.bytesOut).padStart(10)} ${String(dev.bytesIn).padStart(9)} ${String(got ? decode(got) : "-").padStart(9)}  ${yn(acked).padEnd(5)}  ${yn(inMain)}`,
+    );
+    for (const l of dev.log) say(`  ${dev.name}: ${l}`);
+  }
+  const commits = result.devices.reduce((a, d) => a + d.dev.commits, 0);
+  say("");
+  say(
+    `devices ${n}   commits ${commits}   accepted by gateway ${gw.stats.commitsAccepted}   bytes on the wire ${gw.stats.bytesIn + gw.stats.bytesOut}   conflicts ${gw.stats.conflicts}   denied ${gw.stats.denied}`,
+  );
+  say(`main has ${history(gw.store, gw.store.ref("main")).length} commits`);
+  say(`all converged: ${converged ? "yes" : "no"}`);
+  say(`data: ${dataDir}  (try: npx nymote log --data ${dataDir})`);
+  gw.close();
+  return { converged, dir, lines };
+}
+
+/** The same on an in-process lossy network in virtual time (synchronous; tests of the data directory use it). */
 export function demo(o: DemoOptions = {}): DemoResult {
   const lines: string[] = [];
   const say = (l: string) => {

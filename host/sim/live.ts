@@ -19,6 +19,8 @@ export interface LiveOptions {
   /** After the run, wait this long at most for every commit to be acknowledged. */
   settleMs?: number;
   progress?: (line: string) => void;
+  /** Called every 50 ms with the elapsed ms (the demo changes config from here). */
+  onTick?: (nowMs: number) => void;
 }
 
 export interface LiveDevice {
@@ -81,6 +83,7 @@ export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; 
           `t=${(now / 1000).toFixed(0)}s commits ${fleet.reduce((a, d) => a + d.dev.commits, 0)} acknowledged ${fleet.filter((d) => d.dev.acked === d.dev.head).length}/${fleet.length}`,
         );
       }
+      o.onTick?.(now);
       for (const d of fleet) d.dev.timer(now, 500);
       if (!running && (allAcked() || now > o.durationMs + (o.settleMs ?? 10_000))) {
         clearInterval(timer);

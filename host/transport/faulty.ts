@@ -3,6 +3,7 @@
 // or corrupt, and it cuts links during partitions that heal. Deterministic for
 // a seed. Corruption is caught the way box-stream's MAC catches it: the
 // receiving end sees a frame that fails its check and closes the link.
+import { rng } from "../flash/sim.ts";
 
 export interface FaultOptions {
   /** Probability a message is lost. */
@@ -19,17 +20,7 @@ export interface FaultOptions {
   partition?: { every: number; length: number };
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 interface Pending {
   at: number;

@@ -12,7 +12,7 @@ const cli = (args: string[]) => spawnSync(process.execPath, ["bin/nymote.js", ..
 test("nymote demo converges and its data directory reads back", () => {
   const dir = mkdtempSync(join(tmpdir(), "nymote-demo-test-"));
   try {
-    const r = cli(["demo", "--devices", "3", "--seconds", "8", "--dir", dir]);
+    const r = cli(["demo", "--devices", "3", "--seconds", "4", "--dir", dir]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /all converged: yes/);
     assert.match(r.stdout, /device +commits/);
