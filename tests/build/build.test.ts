@@ -14,6 +14,7 @@ import { BuildError, buildImage, type Manifest } from "../../host/build/image.ts
 import { buildNative, runNative } from "../../host/build/native.ts";
 import { loadOwnerKeys } from "../../host/build/owner.ts";
 import { initIdentity } from "../../host/identity/keys.ts";
+import { Core, MemoryFlash } from "../../host/runtime/index.ts";
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `nymote-${name}-`));
 const fixture = (name: string) => join(repoRoot, "tests/fixtures/build", name);
@@ -111,4 +112,37 @@ test("--owner bakes the owner's public key and network key into the image, and o
   assert.equal(plain.manifest.owner, null);
   assert.equal(readFileSync(join(repoRoot, "assembly/identity/baked.ts"), "utf8"), before, "the checkout is never modified");
   await assert.rejects(loadOwnerKeys(tmp("not-an-owner")), BuildError);
+});
+
+test("an app on the SDK's board helpers builds and runs in the Node runtime", async () => {
+  const r = await buildImage({ app: fixture("sdk-app.ts"), board: "esp32", outDir: tmp("sdk-app"), wasm2c: false });
+  assert.deepEqual(r.manifest.capabilities, ["adc", "core", "gpio"]);
+  const logs: string[] = [];
+  const pins = new Map<number, number>();
+  const core = new Core(readFileSync(r.wasmFile), {
+    flash: new MemoryFlash(256 * 1024),
+    logger: (level, msg) => logs.push(`${level} ${msg}`),
+    capabilities: {
+      gpio_configure: (pin: number, mode: number) => {
+        pins.set(pin, mode === 2 ? 1 : 0);
+        return 0;
+      },
+      gpio_read: (pin: number) => pins.get(pin) ?? 0,
+      gpio_write: (pin: number, level: number) => {
+        pins.set(pin, level);
+        return 0;
+      },
+      adc_read_mv: () => 715,
+    },
+  });
+  core.call("setup");
+  assert.equal(core.call64("loop", 0n), 100n);
+  assert.equal(pins.get(2), 0, "button released (pull-up high): the light is off");
+  pins.set(9, 0);
+  core.call64("loop", 100n);
+  assert.equal(pins.get(2), 1, "button pressed: the light is on");
+  assert.deepEqual(
+    logs.filter((l) => !l.startsWith("debug")),
+    ["info adc ok", "info adc ok"],
+  );
 });
