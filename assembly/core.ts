@@ -7,3 +7,4 @@ export * from "./store/exports";
 export * from "./store/flash/exports";
 export * from "./sync/exports";
 export * from "./provenance/exports";
+export * from "./identity/exports";
