@@ -18,7 +18,8 @@ export const NAME_MAX: i32 = 64;
 export const PREFIX_MAX: i32 = 96;
 export const PREFIXES_MAX: i32 = 8;
 export const REVOKED_MAX: i32 = 64;
-const REVOCATIONS_MAX_BYTES: i32 = 32 + 8 * REVOKED_MAX + 128;
+/** A revocation list's COSE_Sign1 bytes at most (64 serials of up to 9 bytes). */
+export const REVOCATIONS_MAX_BYTES: i32 = 32 + 9 * REVOKED_MAX + 128;
 
 // The protected header bstr contents: {1: -8}.
 const PROTECTED = memory.data<u8>([0xa1, 0x01, 0x27]);

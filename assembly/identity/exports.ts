@@ -4,7 +4,18 @@
 // never leaves the core: only its public key is exported.
 import { E_BOUNDS, E_INVAL, E_NOTFOUND, E_STATE, OK } from "../abi/errors";
 import { CERT_MAX, CertView } from "./cert";
-import { checkCertificate, devicePk, identityEnroll, identityInit, isEnrolled, isLoaded, ownerPk, revocations, setRevocations } from "./keys";
+import {
+  checkCertificate,
+  devicePk,
+  identityEnroll,
+  identityInit,
+  isEnrolled,
+  isLoaded,
+  loadRevocations,
+  ownerPk,
+  revocations,
+  setRevocations,
+} from "./keys";
 import { Session, sessionFree, sessionGet, sessionOpen } from "./session";
 
 // [p, p+n) lies inside linear memory (u64 so p + n cannot wrap).
@@ -50,6 +61,10 @@ export function identity_revocations_set(p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(p, n)) return E_BOUNDS;
   return setRevocations(p, n);
+}
+
+export function identity_revocations_load(store: i32): i32 {
+  return loadRevocations(store);
 }
 
 export function identity_revocations_sequence(): i64 {

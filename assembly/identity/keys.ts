@@ -2,13 +2,14 @@
 // random_bytes import, kept in the flash secret area, never exported), the owner's
 // public key and the network key (baked into the image or set once at enrollment),
 // its own certificate, and the revocation list in force.
-import { E_CORRUPT, E_DENIED, E_IO, E_NOTFOUND, E_STATE, OK } from "../abi/errors";
+import { E_CORRUPT, E_DENIED, E_INVAL, E_IO, E_LIMIT, E_NOTFOUND, E_STATE, OK } from "../abi/errors";
 import { clock_ms, random_bytes } from "../abi/imports";
 import { wipe } from "../crypto/ct";
 import { ed25519KeypairFromSeed } from "../crypto/ed25519";
 import { secretLoad, secretSave } from "../store/flash/secret";
 import { BAKED, BAKED_NETWORK_KEY, BAKED_OWNER_KEY } from "./baked";
-import { CERT_MAX, CertView, installRevocations, Revocations, verifyCertificate } from "./cert";
+import { storeOf } from "../store/handles";
+import { CERT_MAX, CertView, installRevocations, REVOCATIONS_MAX_BYTES, Revocations, verifyCertificate } from "./cert";
 
 // Secret record (flash secret area, <= 512 bytes), little-endian:
 //   0 "NYID"  4 version (1)  5 flags (bit 0: enrolled)  6 u16 certificate length
@@ -141,4 +142,21 @@ export function checkCertificate(v: CertView, p: usize, n: i32, subjectPk: usize
 export function setRevocations(p: usize, n: i32): i32 {
   if (!hasNetworkKey()) return E_STATE;
   return installRevocations(revocations, p, n, ownerPk);
+}
+
+/** Where the owner's revocation list lives in a store, so it syncs like any value
+ *  (the COSE_Sign1 bytes are the CBOR value at this path). */
+export const REVOKED_PATH = memory.data<u8>([0x5f, 0x6e, 0x79, 0x6d, 0x6f, 0x74, 0x65, 0x2f, 0x72, 0x65, 0x76, 0x6f, 0x6b, 0x65, 0x64]); // "_nymote/revoked"
+const REVOKED_PATH_LEN: i32 = 15;
+const listBuf = memory.data(REVOCATIONS_MAX_BYTES);
+
+/** Installs the revocation list kept at REVOKED_PATH in store h's working tree
+ *  (see setRevocations); E_NOTFOUND when there is none, E_INVAL for a bad handle. */
+export function loadRevocations(h: i32): i32 {
+  const s = storeOf(h);
+  if (s === null) return E_INVAL;
+  const n = s.get(0, REVOKED_PATH, REVOKED_PATH_LEN, 0, listBuf, REVOCATIONS_MAX_BYTES);
+  if (n < 0) return n;
+  if (n > REVOCATIONS_MAX_BYTES) return E_LIMIT;
+  return setRevocations(listBuf, n);
 }

@@ -172,3 +172,24 @@ test("random mutations of a certificate never trap and never verify", () => {
   );
   assert.ok(!dev.core.isDead);
 });
+
+test("the revocation list is read from the store at _nymote/revoked", () => {
+  const owner = newOwner();
+  const dev = newDevice(owner, { target: "release" });
+  const core = dev.core;
+  const subject = nacl.sign.keyPair().publicKey;
+  const cert = certFor(owner, subject, { serial: 77 });
+  const h = core.call("store_open_memory");
+  assert.ok(h > 0);
+  const path = new TextEncoder().encode("_nymote/revoked");
+  assert.equal(core.call("identity_revocations_load", h), -7, "nothing there yet: E_NOTFOUND");
+  const list = issueRevocationList({ sequence: 2, issuedAt: 1, serials: [77] }, owner.secretKey);
+  assert.equal(
+    core.with([path, list], ([p, l]) => core.call("store_set", h, p!, path.length, l!, list.length)),
+    0,
+  );
+  assert.equal(dev.id.verifyCertificate(cert, subject), 0);
+  assert.equal(core.call("identity_revocations_load", h), 0);
+  assert.equal(dev.id.verifyCertificate(cert, subject), E_DENIED);
+  assert.equal(core.call("identity_revocations_load", 99), -1);
+});
