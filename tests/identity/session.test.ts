@@ -215,7 +215,10 @@ for (const target of TARGETS) {
       }
       // bit flips at sampled byte positions (first, MAC/key boundary, last, random)
       const size = MESSAGES[k]!.size;
-      const positions = [0, 31, 32, size - 1, ...Array.from({ length: 6 }, () => Math.floor(Math.random() * size))];
+      // NYMOTE_LONG=1: every byte of every message (each a fresh handshake)
+      const positions = process.env.NYMOTE_LONG
+        ? Array.from({ length: size }, (_, i) => i)
+        : [0, 31, 32, size - 1, ...Array.from({ length: 6 }, () => Math.floor(Math.random() * size))];
       for (const p of positions) {
         const { s, c, receiver } = handshakeWith(server, client, k, (m) => {
           const x = m.slice();
