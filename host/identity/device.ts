@@ -68,15 +68,18 @@ export class CoreSession {
     this.io = core.alloc(IO_BYTES);
   }
 
+  /** `now`: ms on the clock later given to onTimer (default performance.now()). */
   static client(core: Core, serverKey: Uint8Array, opts: { transportOnly?: boolean; now?: number } = {}): CoreSession {
     const flags = opts.transportOnly ? FLAG_TRANSPORT_ONLY : 0;
-    const h = core.with([serverKey], ([k]) => core.call("identity_session_client", k!, flags, BigInt(opts.now ?? 0)));
+    const now = BigInt(Math.floor(opts.now ?? performance.now()));
+    const h = core.with([serverKey], ([k]) => core.call("identity_session_client", k!, flags, now));
     return new CoreSession(core, check(h, "identity_session_client"));
   }
 
   static server(core: Core, opts: { transportOnly?: boolean; now?: number } = {}): CoreSession {
     const flags = opts.transportOnly ? FLAG_TRANSPORT_ONLY : 0;
-    return new CoreSession(core, check(core.call("identity_session_server", flags, BigInt(opts.now ?? 0)), "identity_session_server"));
+    const now = BigInt(Math.floor(opts.now ?? performance.now()));
+    return new CoreSession(core, check(core.call("identity_session_server", flags, now), "identity_session_server"));
   }
 
   // Passes data through `fn` (receive or write) in IO_BYTES pieces until it takes
@@ -121,8 +124,9 @@ export class CoreSession {
     }
   }
 
-  onTimer(now: number): number {
-    return this.core.call("identity_session_on_timer", this.handle, BigInt(now));
+  /** `now` on the clock the session was opened with (default performance.now()). */
+  onTimer(now: number = performance.now()): number {
+    return this.core.call("identity_session_on_timer", this.handle, BigInt(Math.floor(now)));
   }
 
   /** Encrypts as much of data as fits; bytes taken, or a negative code. */
@@ -232,6 +236,14 @@ export function pumpSocket(
   socket.on("end", () => {
     if (!opened) fail(-10);
   });
+  // The handshake deadline: a peer that stalls mid-handshake is cut off.
+  const timer = setTimeout(() => {
+    if (opened || failed) return;
+    const rc = session.onTimer();
+    if (rc < 0) fail(rc);
+  }, HANDSHAKE_TIMEOUT_MS + 10);
+  timer.unref();
+  open.then(() => clearTimeout(timer)).catch(() => clearTimeout(timer));
   socket.on("error", () => fail(-4));
   flush();
   return {

@@ -328,7 +328,7 @@ test("certificates: missing, expired, not yet valid, revoked, another owner, som
     const other = newOwner(owner.networkKey);
     const server = newDevice(owner);
     const client = newDevice(other);
-    const s = CoreSession.server(server.core);
+    const s = CoreSession.server(server.core, { now: 0 });
     const c = CoreSession.client(client.core, server.publicKey);
     shuttle(c, s);
     // the client checks the server's certificate first, fails, and sends nothing
