@@ -27,9 +27,27 @@ const SIGNATURE1 = memory.data<u8>([0x53, 0x69, 0x67, 0x6e, 0x61, 0x74, 0x75, 0x
 
 // Sig_structure scratch: 1 + 11 + 4 + 1 + 3 + payload (<= the COSE object).
 const TBS_CAP: i32 = REVOCATIONS_MAX_BYTES + 32;
-const tbs = memory.data(TBS_CAP);
-const reader = new CborReader(0, 0, CBOR_CANONICAL);
-const writer = new CborWriter(tbs, TBS_CAP);
+// The Sig_structure buffer and the CBOR reader/writer come from the heap on first
+// use: a device image that never checks a certificate pays nothing for them
+// (the device builds share 128 KiB of memory between every part).
+let tbs: usize = 0;
+let readerObj: CborReader | null = null;
+let writerObj: CborWriter | null = null;
+
+function reader(): CborReader {
+  let r = readerObj;
+  if (r === null) readerObj = r = new CborReader(0, 0, CBOR_CANONICAL);
+  return r;
+}
+
+function writer(): CborWriter {
+  let w = writerObj;
+  if (w === null) {
+    tbs = heap.alloc(<usize>TBS_CAP);
+    writerObj = w = new CborWriter(tbs, TBS_CAP);
+  }
+  return w;
+}
 
 /** A parsed certificate; pointers point into the bytes it was parsed from. */
 export class CertView {
@@ -77,10 +95,11 @@ function underPrefix(path: usize, n: i32, prefix: usize, m: i32): bool {
 export class Revocations {
   sequence: u64 = 0;
   count: i32 = 0;
-  serials: StaticArray<u64> = new StaticArray<u64>(REVOKED_MAX);
+  /** REVOKED_MAX u64 slots, from the heap when the first list is installed. */
+  serials: usize = 0;
 
   has(serial: u64): bool {
-    for (let i = 0; i < this.count; i++) if (unchecked(this.serials[i]) == serial) return true;
+    for (let i = 0; i < this.count; i++) if (load<u64>(this.serials + (<usize>i << 3)) == serial) return true;
     return false;
   }
 }
@@ -91,7 +110,7 @@ let payloadPtr: usize = 0;
 let payloadLen: i32 = 0;
 
 function openSign1(p: usize, n: i32, issuerPk: usize): i32 {
-  const r = reader;
+  const r = reader();
   r.reset(p, n, CBOR_CANONICAL);
   if (r.peek() == 6 && r.readTag() != COSE_SIGN1_TAG) return E_CORRUPT;
   if (r.readArray() != 4) return E_CORRUPT;
@@ -105,7 +124,7 @@ function openSign1(p: usize, n: i32, issuerPk: usize): i32 {
   const err = r.finish();
   if (err != OK) return err;
   // RFC 9052 §4.4: ["Signature1", body_protected, external_aad = h'', payload]
-  const w = writer;
+  const w = writer();
   w.reset(tbs, TBS_CAP);
   w.array(4);
   w.text(SIGNATURE1, 10);
@@ -150,7 +169,7 @@ export function verifyCertificate(v: CertView, p: usize, n: i32, ownerPk: usize,
   if (n > CERT_MAX) return E_LIMIT;
   let err = openSign1(p, n, ownerPk);
   if (err != OK) return err;
-  const r = reader;
+  const r = reader();
   r.reset(payloadPtr, payloadLen, CBOR_CANONICAL);
   if (r.readMap() != 9) return E_CORRUPT;
   if (!key(r, 1) || r.readUint() != KIND_CERTIFICATE) return E_CORRUPT;
@@ -200,7 +219,7 @@ export function installRevocations(into: Revocations, p: usize, n: i32, ownerPk:
   if (n > REVOCATIONS_MAX_BYTES) return E_LIMIT;
   let err = openSign1(p, n, ownerPk);
   if (err != OK) return err;
-  const r = reader;
+  const r = reader();
   r.reset(payloadPtr, payloadLen, CBOR_CANONICAL);
   if (r.readMap() != 5) return E_CORRUPT;
   if (!key(r, 1) || r.readUint() != KIND_REVOCATIONS) return E_CORRUPT;
@@ -220,7 +239,8 @@ export function installRevocations(into: Revocations, p: usize, n: i32, ownerPk:
   if (err != OK) return err;
   if (sequence < into.sequence) return E_STATE;
   r.reset(start, <i32>(payloadPtr + <usize>payloadLen - start), CBOR_CANONICAL);
-  for (let i = 0; i < count; i++) unchecked((into.serials[i] = r.readUint()));
+  if (into.serials == 0) into.serials = heap.alloc(<usize>REVOKED_MAX << 3);
+  for (let i = 0; i < count; i++) store<u64>(into.serials + (<usize>i << 3), r.readUint());
   into.count = count;
   into.sequence = sequence;
   return OK;

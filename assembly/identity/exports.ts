@@ -3,7 +3,7 @@
 // domain before touching memory; none traps on any input. The device's secret key
 // never leaves the core: only its public key is exported.
 import { E_BOUNDS, E_INVAL, E_NOTFOUND, E_STATE, OK } from "../abi/errors";
-import { CERT_MAX, CertView } from "./cert";
+import { CERT_MAX } from "./cert";
 import {
   checkCertificate,
   devicePk,
@@ -14,6 +14,7 @@ import {
   loadRevocations,
   ownerPk,
   revocations,
+  scratchView,
   setRevocations,
 } from "./keys";
 import { Session, sessionFree, sessionGet, sessionOpen } from "./session";
@@ -23,8 +24,6 @@ import { Session, sessionFree, sessionGet, sessionOpen } from "./session";
 function inside(p: usize, n: i32): bool {
   return n >= 0 && <u64>p + <u64>n <= (<u64>memory.size() << 16);
 }
-
-const certView = new CertView();
 
 /** Loads or creates the device identity: OK, 1 (not persisted: no secret area), E_CORRUPT, E_IO. */
 export function identity_init(): i32 {
@@ -54,7 +53,7 @@ export function identity_enroll(owner: usize, network: usize, cert: usize, certL
 export function identity_cert_verify(cert: usize, n: i32, subject: usize): i32 {
   if (n < 0) return E_INVAL;
   if (!inside(cert, n) || (subject != 0 && !inside(subject, 32))) return E_BOUNDS;
-  return checkCertificate(certView, cert, n, subject);
+  return checkCertificate(scratchView(), cert, n, subject);
 }
 
 export function identity_revocations_set(p: usize, n: i32): i32 {

@@ -20,19 +20,27 @@ const REC_HEADER: i32 = 104;
 const REC_CAP: i32 = REC_HEADER + CERT_MAX;
 const FLAG_ENROLLED: u8 = 1;
 
-const record = memory.data(REC_CAP);
+// The record is staged in a heap buffer only while it is read or written.
 /** NaCl layout: seed ‖ public key. */
 export const deviceSk = memory.data(64);
 export const devicePk: usize = deviceSk + 32;
 export const ownerPk = memory.data(32);
 export const networkKey = memory.data(32);
-export const ownCert = memory.data(CERT_MAX);
+/** This device's certificate (CERT_MAX bytes from the heap, at identityInit). */
+export let ownCert: usize = 0;
 export let ownCertLen: i32 = 0;
 
 let loaded = false;
 let enrolled = false;
 export const revocations = new Revocations();
-const scratchView = new CertView();
+let scratch: CertView | null = null;
+
+/** One CertView for checks whose result is only the code (created on first use). */
+export function scratchView(): CertView {
+  let v = scratch;
+  if (v === null) scratch = v = new CertView();
+  return v;
+}
 
 export function isLoaded(): bool {
   return loaded;
@@ -54,6 +62,7 @@ export function nowSeconds(): u64 {
 }
 
 function saveRecord(): i32 {
+  const record = heap.alloc(<usize>REC_CAP);
   store<u32>(record, REC_MAGIC);
   store<u8>(record, REC_VERSION, 4);
   store<u8>(record, enrolled ? FLAG_ENROLLED : 0, 5);
@@ -64,6 +73,7 @@ function saveRecord(): i32 {
   memory.copy(record + <usize>REC_HEADER, ownCert, <usize>ownCertLen);
   const err = secretSave(record, REC_HEADER + ownCertLen);
   wipe(record, REC_CAP);
+  heap.free(record);
   return err;
 }
 
@@ -74,35 +84,43 @@ function saveRecord(): i32 {
  */
 export function identityInit(): i32 {
   if (loaded) return OK;
+  if (ownCert == 0) ownCert = heap.alloc(<usize>CERT_MAX);
+  const record = heap.alloc(<usize>REC_CAP);
+  const rc = loadRecord(record);
+  wipe(record, REC_CAP);
+  heap.free(record);
+  if (rc < 0 || loaded) return rc;
+  loaded = true;
+  return saveRecord();
+}
+
+// Loads or creates the key into memory; returns 1 when it is new but cannot be
+// persisted, OK when it was loaded (loaded = true) or must now be saved.
+function loadRecord(record: usize): i32 {
   const n = secretLoad(record, REC_CAP);
   if (n >= REC_HEADER) {
     const certLen = <i32>load<u16>(record, 6);
-    if (load<u32>(record) != REC_MAGIC || load<u8>(record, 4) != REC_VERSION || certLen > CERT_MAX || REC_HEADER + certLen != n) {
-      wipe(record, REC_CAP);
-      return E_CORRUPT;
-    }
+    if (load<u32>(record) != REC_MAGIC || load<u8>(record, 4) != REC_VERSION || certLen > CERT_MAX || REC_HEADER + certLen != n) return E_CORRUPT;
     ed25519KeypairFromSeed(devicePk, deviceSk, record + 8);
     enrolled = (load<u8>(record, 5) & FLAG_ENROLLED) != 0;
     memory.copy(ownerPk, record + 40, 32);
     memory.copy(networkKey, record + 72, 32);
     memory.copy(ownCert, record + <usize>REC_HEADER, <usize>certLen);
     ownCertLen = certLen;
-    wipe(record, REC_CAP);
     if (BAKED) useBaked();
     loaded = true;
     return OK;
   }
   if (n >= 0) return E_CORRUPT;
   if (n != E_NOTFOUND && n != E_IO) return n;
-  const persist = n == E_NOTFOUND;
-  const seed = record;
-  if (random_bytes(seed, 32) != OK) return E_IO;
-  ed25519KeypairFromSeed(devicePk, deviceSk, seed);
-  wipe(seed, 32);
+  if (random_bytes(record, 32) != OK) return E_IO;
+  ed25519KeypairFromSeed(devicePk, deviceSk, record);
   if (BAKED) useBaked();
-  loaded = true;
-  if (!persist) return 1;
-  return saveRecord();
+  if (n == E_IO) {
+    loaded = true;
+    return 1;
+  }
+  return OK;
 }
 
 function useBaked(): void {
@@ -121,7 +139,7 @@ export function identityEnroll(owner: usize, network: usize, cert: usize, certLe
   if (BAKED || enrolled) {
     if (memory.compare(owner, ownerPk, 32) != 0 || memory.compare(network, networkKey, 32) != 0) return E_DENIED;
   }
-  const err = verifyCertificate(scratchView, cert, certLen, owner, devicePk, nowSeconds(), revocations);
+  const err = verifyCertificate(scratchView(), cert, certLen, owner, devicePk, nowSeconds(), revocations);
   if (err != OK) return err;
   memory.copy(ownerPk, owner, 32);
   memory.copy(networkKey, network, 32);
@@ -148,15 +166,15 @@ export function setRevocations(p: usize, n: i32): i32 {
  *  (the COSE_Sign1 bytes are the CBOR value at this path). */
 export const REVOKED_PATH = memory.data<u8>([0x5f, 0x6e, 0x79, 0x6d, 0x6f, 0x74, 0x65, 0x2f, 0x72, 0x65, 0x76, 0x6f, 0x6b, 0x65, 0x64]); // "_nymote/revoked"
 const REVOKED_PATH_LEN: i32 = 15;
-const listBuf = memory.data(REVOCATIONS_MAX_BYTES);
 
 /** Installs the revocation list kept at REVOKED_PATH in store h's working tree
  *  (see setRevocations); E_NOTFOUND when there is none, E_INVAL for a bad handle. */
 export function loadRevocations(h: i32): i32 {
   const s = storeOf(h);
   if (s === null) return E_INVAL;
-  const n = s.get(0, REVOKED_PATH, REVOKED_PATH_LEN, 0, listBuf, REVOCATIONS_MAX_BYTES);
-  if (n < 0) return n;
-  if (n > REVOCATIONS_MAX_BYTES) return E_LIMIT;
-  return setRevocations(listBuf, n);
+  const buf = heap.alloc(<usize>REVOCATIONS_MAX_BYTES);
+  const n = s.get(0, REVOKED_PATH, REVOKED_PATH_LEN, 0, buf, REVOCATIONS_MAX_BYTES);
+  const rc = n < 0 ? n : n > REVOCATIONS_MAX_BYTES ? E_LIMIT : setRevocations(buf, n);
+  heap.free(buf);
+  return rc;
 }

@@ -33,6 +33,8 @@ import {
   DEC_KEY,
   DEC_NONCE,
   ENC_KEY,
+  FRAME_HEADER,
+  FRAME_NONCE,
   ENC_NONCE,
   HELLO_BYTES,
   REMOTE_PK,
@@ -87,8 +89,6 @@ const READ_CAP: i32 = BODY_MAX;
 export const SESSION_BYTES: usize = READ + <usize>READ_CAP;
 
 const EVENTS: i32 = 8;
-const header = memory.data(18);
-const bodyNonce = memory.data(24);
 
 // 24-byte big-endian increment (box-stream nonces).
 function nonceIncrement(n: usize): void {
@@ -120,7 +120,10 @@ export class Session {
 
   /** Starts a session (the block is allocated once and kept across reuse). */
   start(client: bool, serverPk: usize, flags: i32, now: i64): i32 {
-    if (this.block == 0) this.block = heap.alloc(SESSION_BYTES);
+    if (this.block == 0) {
+      this.block = heap.alloc(SESSION_BYTES);
+      memory.fill(this.block, 0, SESSION_BYTES);
+    }
     const b = this.block;
     this.flags = flags;
     this.error = OK;
@@ -293,9 +296,10 @@ export class Session {
 
   private onHeader(): i32 {
     const b = this.block;
-    if (secretboxOpen(header, b + IN, HEADER_BYTES, b + DEC_NONCE, b + DEC_KEY) != OK) return E_AUTH;
+    const hdr = b + FRAME_HEADER;
+    if (secretboxOpen(hdr, b + IN, HEADER_BYTES, b + DEC_NONCE, b + DEC_KEY) != OK) return E_AUTH;
     let zero: u32 = 0;
-    for (let i = 0; i < 18; i++) zero |= load<u8>(header + <usize>i);
+    for (let i = 0; i < 18; i++) zero |= load<u8>(hdr + <usize>i);
     if (zero == 0) {
       // Goodbye. Before the certificate, it means the peer never showed one.
       this.inLen = 0;
@@ -304,10 +308,10 @@ export class Session {
       this.push(EV_CLOSED);
       return OK;
     }
-    const len = (<i32>load<u8>(header) << 8) | <i32>load<u8>(header, 1);
+    const len = (<i32>load<u8>(hdr) << 8) | <i32>load<u8>(hdr, 1);
     if (len > BODY_MAX || (this.state == CERT && len > CERT_MAX)) return E_PROTO;
     // The MAC moves next to the ciphertext: IN[18..34) ‖ body is a secretbox.
-    memory.copy(b + IN + 18, header + 2, 16);
+    memory.copy(b + IN + 18, hdr + 2, 16);
     this.bodyLen = len;
     if (len == 0) return this.onBody();
     return OK;
@@ -343,15 +347,17 @@ export class Session {
     if (this.outLen + HEADER_BYTES + len > OUT_CAP) return E_AGAIN;
     const b = this.block;
     const at = b + OUT + <usize>this.outLen;
+    const hdr = b + FRAME_HEADER;
+    const nonce = b + FRAME_NONCE;
     // Body box (tag ‖ ct, nonce N+1) at at+18, so ct lands at at+34; then the
     // header box (nonce N) over its first 34 bytes, carrying the tag.
-    memory.copy(bodyNonce, b + ENC_NONCE, 24);
-    nonceIncrement(bodyNonce);
-    secretbox(at + 18, p, len, bodyNonce, b + ENC_KEY);
-    store<u8>(header, <u8>(len >> 8));
-    store<u8>(header, <u8>len, 1);
-    memory.copy(header + 2, at + 18, 16);
-    secretbox(at, header, 18, b + ENC_NONCE, b + ENC_KEY);
+    memory.copy(nonce, b + ENC_NONCE, 24);
+    nonceIncrement(nonce);
+    secretbox(at + 18, p, len, nonce, b + ENC_KEY);
+    store<u8>(hdr, <u8>(len >> 8));
+    store<u8>(hdr, <u8>len, 1);
+    memory.copy(hdr + 2, at + 18, 16);
+    secretbox(at, hdr, 18, b + ENC_NONCE, b + ENC_KEY);
     nonceIncrement(b + ENC_NONCE);
     nonceIncrement(b + ENC_NONCE);
     this.outLen += HEADER_BYTES + len;
@@ -394,8 +400,9 @@ export class Session {
     if (this.closing) return OK;
     if (this.outLen + HEADER_BYTES > OUT_CAP) return E_AGAIN;
     const b = this.block;
-    memory.fill(header, 0, 18);
-    secretbox(b + OUT + <usize>this.outLen, header, 18, b + ENC_NONCE, b + ENC_KEY);
+    const hdr = b + FRAME_HEADER;
+    memory.fill(hdr, 0, 18);
+    secretbox(b + OUT + <usize>this.outLen, hdr, 18, b + ENC_NONCE, b + ENC_KEY);
     this.outLen += HEADER_BYTES;
     this.closing = true;
     return OK;

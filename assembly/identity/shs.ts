@@ -44,12 +44,17 @@ export const ENC_KEY: usize = 480;
 export const ENC_NONCE: usize = 512;
 export const DEC_KEY: usize = 536;
 export const DEC_NONCE: usize = 568;
-export const SHS_BLOCK: usize = 592;
-
 // Concatenation scratch: the longest is K ‖ H ‖ A ‖ sha256(ab), 160 bytes.
-const cat = memory.data(160);
-const zeroNonce = memory.data(24);
-const sig = memory.data(64);
+const CAT: usize = 592;
+const SIG: usize = 752;
+// 24 zero bytes, never written: the nonce of both handshake boxes.
+const ZERO_NONCE: usize = 816;
+/** Scratch for the framing layer (session.ts): 18-byte header, 24-byte nonce. */
+export const FRAME_HEADER: usize = 840;
+export const FRAME_NONCE: usize = 864;
+export const SHS_BLOCK: usize = 888;
+// Everything here lives in the session block rather than in static memory, so a
+// device image that carries the code but opens no session pays nothing for it.
 
 /** A fresh ephemeral key pair and its network-key MAC. */
 export function shsStart(b: usize): i32 {
@@ -77,66 +82,66 @@ export function shsOnHello(b: usize, msg: usize): i32 {
 
 // secret2 = sha256(K ‖ ab ‖ aB)
 function deriveSecret2(b: usize): void {
-  memory.copy(cat, networkKey, 32);
-  memory.copy(cat + 32, b + AB, 32);
-  memory.copy(cat + 64, b + A_B, 32);
-  sha256(b + SECRET2, cat, 96);
+  memory.copy(b + CAT, networkKey, 32);
+  memory.copy(b + CAT + 32, b + AB, 32);
+  memory.copy(b + CAT + 64, b + A_B, 32);
+  sha256(b + SECRET2, b + CAT, 96);
 }
 
 // secret3 = sha256(K ‖ ab ‖ aB ‖ Ab)
 function deriveSecret3(b: usize): void {
-  memory.copy(cat, networkKey, 32);
-  memory.copy(cat + 32, b + AB, 32);
-  memory.copy(cat + 64, b + A_B, 32);
-  memory.copy(cat + 96, b + A_B2, 32);
-  sha256(b + SECRET3, cat, 128);
-  wipe(cat, 128);
+  memory.copy(b + CAT, networkKey, 32);
+  memory.copy(b + CAT + 32, b + AB, 32);
+  memory.copy(b + CAT + 64, b + A_B, 32);
+  memory.copy(b + CAT + 96, b + A_B2, 32);
+  sha256(b + SECRET3, b + CAT, 128);
+  wipe(b + CAT, 128);
 }
 
 // Our long-term key (as X25519) times a remote ephemeral point: aB or Ab.
-function longTermDh(out: usize, point: usize): i32 {
-  ed25519SkToX25519(cat, deviceSk);
-  const err = x25519(out, cat, point);
-  wipe(cat, 32);
+function longTermDh(b: usize, out: usize, point: usize): i32 {
+  ed25519SkToX25519(b + CAT, deviceSk);
+  const err = x25519(out, b + CAT, point);
+  wipe(b + CAT, 32);
   return err;
 }
 
 // The bytes the client signs in message 3: K ‖ B ‖ sha256(ab).
 function helloSigned(b: usize, serverPk: usize): void {
-  memory.copy(cat, networkKey, 32);
-  memory.copy(cat + 32, serverPk, 32);
-  memory.copy(cat + 64, b + SHASH, 32);
+  memory.copy(b + CAT, networkKey, 32);
+  memory.copy(b + CAT + 32, serverPk, 32);
+  memory.copy(b + CAT + 64, b + SHASH, 32);
 }
 
 // The bytes the server signs in message 4: K ‖ H ‖ A ‖ sha256(ab).
 function acceptSigned(b: usize): void {
-  memory.copy(cat, networkKey, 32);
-  memory.copy(cat + 32, b + HELLO, 96);
-  memory.copy(cat + 128, b + SHASH, 32);
+  memory.copy(b + CAT, networkKey, 32);
+  memory.copy(b + CAT + 32, b + HELLO, 96);
+  memory.copy(b + CAT + 128, b + SHASH, 32);
 }
 
 /** Client, message 3 into out (112 bytes). The server's key is at REMOTE_PK. */
 export function shsClientAuth(b: usize, out: usize): i32 {
-  if (ed25519PkToX25519(cat, b + REMOTE_PK) != OK) return E_AUTH;
-  if (x25519(b + A_B, b + EPH_SK, cat) != OK) return E_AUTH;
+  if (ed25519PkToX25519(b + CAT, b + REMOTE_PK) != OK) return E_AUTH;
+  if (x25519(b + A_B, b + EPH_SK, b + CAT) != OK) return E_AUTH;
   deriveSecret2(b);
   helloSigned(b, b + REMOTE_PK);
-  ed25519Sign(b + HELLO, cat, 96, deviceSk);
+  ed25519Sign(b + HELLO, b + CAT, 96, deviceSk);
   memory.copy(b + HELLO + 64, devicePk, 32);
-  secretbox(out, b + HELLO, 96, zeroNonce, b + SECRET2);
+  secretbox(out, b + HELLO, 96, b + ZERO_NONCE, b + SECRET2);
   return OK;
 }
 
 /** Server, message 3 in: learns and authenticates the client's key (to REMOTE_PK). */
 export function shsServerOnAuth(b: usize, msg: usize): i32 {
-  if (longTermDh(b + A_B, b + REMOTE_EPH) != OK) return E_AUTH;
+  if (longTermDh(b, b + A_B, b + REMOTE_EPH) != OK) return E_AUTH;
   deriveSecret2(b);
-  if (secretboxOpen(b + HELLO, msg, AUTH_BYTES, zeroNonce, b + SECRET2) != OK) return E_AUTH;
+  if (secretboxOpen(b + HELLO, msg, AUTH_BYTES, b + ZERO_NONCE, b + SECRET2) != OK) return E_AUTH;
   helloSigned(b, devicePk);
-  if (ed25519Verify(b + HELLO, cat, 96, b + HELLO + 64) != OK) return E_AUTH;
+  if (ed25519Verify(b + HELLO, b + CAT, 96, b + HELLO + 64) != OK) return E_AUTH;
   memory.copy(b + REMOTE_PK, b + HELLO + 64, 32);
-  if (ed25519PkToX25519(cat, b + REMOTE_PK) != OK) return E_AUTH;
-  if (x25519(b + A_B2, b + EPH_SK, cat) != OK) return E_AUTH;
+  if (ed25519PkToX25519(b + CAT, b + REMOTE_PK) != OK) return E_AUTH;
+  if (x25519(b + A_B2, b + EPH_SK, b + CAT) != OK) return E_AUTH;
   deriveSecret3(b);
   return OK;
 }
@@ -144,26 +149,26 @@ export function shsServerOnAuth(b: usize, msg: usize): i32 {
 /** Server, message 4 into out (80 bytes). */
 export function shsServerAccept(b: usize, out: usize): void {
   acceptSigned(b);
-  ed25519Sign(sig, cat, 160, deviceSk);
-  secretbox(out, sig, 64, zeroNonce, b + SECRET3);
+  ed25519Sign(b + SIG, b + CAT, 160, deviceSk);
+  secretbox(out, b + SIG, 64, b + ZERO_NONCE, b + SECRET3);
 }
 
 /** Client, message 4 in: the server proves it holds b and saw our H. */
 export function shsClientOnAccept(b: usize, msg: usize): i32 {
-  if (longTermDh(b + A_B2, b + REMOTE_EPH) != OK) return E_AUTH;
+  if (longTermDh(b, b + A_B2, b + REMOTE_EPH) != OK) return E_AUTH;
   deriveSecret3(b);
-  if (secretboxOpen(sig, msg, ACCEPT_BYTES, zeroNonce, b + SECRET3) != OK) return E_AUTH;
+  if (secretboxOpen(b + SIG, msg, ACCEPT_BYTES, b + ZERO_NONCE, b + SECRET3) != OK) return E_AUTH;
   acceptSigned(b);
-  return ed25519Verify(sig, cat, 160, b + REMOTE_PK) == OK ? OK : E_AUTH;
+  return ed25519Verify(b + SIG, b + CAT, 160, b + REMOTE_PK) == OK ? OK : E_AUTH;
 }
 
 /** Derives the box-stream keys and nonces and wipes every handshake secret. */
 export function shsFinish(b: usize): void {
-  sha256(cat, b + SECRET3, 32);
-  memory.copy(cat + 32, b + REMOTE_PK, 32);
-  sha256(b + ENC_KEY, cat, 64);
-  memory.copy(cat + 32, devicePk, 32);
-  sha256(b + DEC_KEY, cat, 64);
+  sha256(b + CAT, b + SECRET3, 32);
+  memory.copy(b + CAT + 32, b + REMOTE_PK, 32);
+  sha256(b + ENC_KEY, b + CAT, 64);
+  memory.copy(b + CAT + 32, devicePk, 32);
+  sha256(b + DEC_KEY, b + CAT, 64);
   memory.copy(b + ENC_NONCE, b + REMOTE_MAC, 24);
   memory.copy(b + DEC_NONCE, b + LOCAL_MAC, 24);
   wipeHandshake(b);
@@ -171,7 +176,7 @@ export function shsFinish(b: usize): void {
 
 /** Wipes the ephemeral secret and every shared secret (also on failure). */
 export function wipeHandshake(b: usize): void {
-  wipe(cat, 160);
+  wipe(b + CAT, 160);
   wipe(b + EPH_SK, 32);
   wipe(b + AB, 32 * 3);
   wipe(b + SHASH, 32);
