@@ -8,3 +8,4 @@ export * from "./store/flash/exports";
 export * from "./sync/exports";
 export * from "./identity/exports";
 export * from "./provenance/exports";
+export * from "./identity/exports";
