@@ -4,21 +4,15 @@ import { canonicalize } from "./canonical";
 import { CBOR_BYTES, CBOR_TEXT } from "./head";
 import { CborReader } from "./reader";
 import { CborWriter } from "./writer";
+import { inMemory } from "../abi/bounds";
 
 const reader = new CborReader(0, 0);
 const writer = new CborWriter(0, 0);
 
-// [p, p+n) lies inside linear memory (u64 so p + n cannot wrap): host pointers are
-// checked before anything reads or writes through them.
-@inline
-function inside(p: usize, n: i32): bool {
-  return <u64>p + <u64>n <= <u64>memory.size() << 16;
-}
-
 /** OK if [ptr, ptr+len) is exactly one valid item under flags (0 strict, 1 canonical), else the error. */
 export function cbor_check(ptr: usize, len: i32, flags: i32): i32 {
   if (len < 0) return E_INVAL;
-  if (!inside(ptr, len)) return E_BOUNDS;
+  if (!inMemory(ptr, len)) return E_BOUNDS;
   reader.reset(ptr, len, flags);
   const e = reader.skip();
   return e != OK ? e : reader.finish();
@@ -27,7 +21,7 @@ export function cbor_check(ptr: usize, len: i32, flags: i32): i32 {
 /** Deterministic re-encoding of the item in [input, input+len) into out; bytes written or an error. */
 export function cbor_canonicalize(input: usize, len: i32, out: usize, cap: i32): i32 {
   if (len < 0 || cap < 0) return E_INVAL;
-  if (!inside(input, len) || !inside(out, cap)) return E_BOUNDS;
+  if (!inMemory(input, len) || !inMemory(out, cap)) return E_BOUNDS;
   return canonicalize(reader, writer, input, len, out, cap);
 }
 
@@ -42,7 +36,7 @@ const EVENT = 16;
  */
 export function cbor_walk(ptr: usize, len: i32, flags: i32, out: usize, cap: i32): i32 {
   if (len < 0 || cap < 0) return E_INVAL;
-  if (!inside(ptr, len) || !inside(out, cap)) return E_BOUNDS;
+  if (!inMemory(ptr, len) || !inMemory(out, cap)) return E_BOUNDS;
   reader.reset(ptr, len, flags);
   let count = 0;
   do {

@@ -17,23 +17,18 @@ import { SecretboxStream, secretbox, secretboxOpen } from "./secretbox";
 import { Sha256, sha256 } from "./sha256";
 import { Sha512, sha512 } from "./sha512";
 import { x25519, x25519Base } from "./x25519";
-
-// [p, p+n) lies inside linear memory (u64 so p + n cannot wrap).
-@inline
-function inside(p: usize, n: i64): bool {
-  return n >= 0 && <u64>p + <u64>n <= (<u64>memory.size() << 16);
-}
+import { inMemory } from "../abi/bounds";
 
 export function crypto_sha256(out: usize, p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, 32) || !inside(p, n)) return E_BOUNDS;
+  if (!inMemory(out, 32) || !inMemory(p, n)) return E_BOUNDS;
   sha256(out, p, n);
   return OK;
 }
 
 export function crypto_sha512(out: usize, p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, 64) || !inside(p, n)) return E_BOUNDS;
+  if (!inMemory(out, 64) || !inMemory(p, n)) return E_BOUNDS;
   sha512(out, p, n);
   return OK;
 }
@@ -60,13 +55,13 @@ export function crypto_sha256_init(): void {
 
 export function crypto_sha256_update(p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(p, n)) return E_BOUNDS;
+  if (!inMemory(p, n)) return E_BOUNDS;
   s256().update(p, n);
   return OK;
 }
 
 export function crypto_sha256_final(out: usize): i32 {
-  if (!inside(out, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32)) return E_BOUNDS;
   s256().final(out);
   return OK;
 }
@@ -77,41 +72,41 @@ export function crypto_sha512_init(): void {
 
 export function crypto_sha512_update(p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(p, n)) return E_BOUNDS;
+  if (!inMemory(p, n)) return E_BOUNDS;
   s512().update(p, n);
   return OK;
 }
 
 export function crypto_sha512_final(out: usize): i32 {
-  if (!inside(out, 64)) return E_BOUNDS;
+  if (!inMemory(out, 64)) return E_BOUNDS;
   s512().final(out);
   return OK;
 }
 
 export function crypto_hmac_sha256(out: usize, key: usize, keyLen: i32, msg: usize, n: i32): i32 {
   if (n < 0 || keyLen < 0) return E_INVAL;
-  if (!inside(out, 32) || !inside(key, keyLen) || !inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(out, 32) || !inMemory(key, keyLen) || !inMemory(msg, n)) return E_BOUNDS;
   hmacSha256(out, key, keyLen, msg, n);
   return OK;
 }
 
 export function crypto_hmac_sha512(out: usize, key: usize, keyLen: i32, msg: usize, n: i32): i32 {
   if (n < 0 || keyLen < 0) return E_INVAL;
-  if (!inside(out, 64) || !inside(key, keyLen) || !inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(out, 64) || !inMemory(key, keyLen) || !inMemory(msg, n)) return E_BOUNDS;
   hmacSha512(out, key, keyLen, msg, n);
   return OK;
 }
 
 export function crypto_auth(out: usize, key: usize, msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, 32) || !inside(key, 32) || !inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(out, 32) || !inMemory(key, 32) || !inMemory(msg, n)) return E_BOUNDS;
   hmacSha512_256(out, key, msg, n);
   return OK;
 }
 
 export function crypto_auth_verify(mac: usize, key: usize, msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(mac, 32) || !inside(key, 32) || !inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(mac, 32) || !inMemory(key, 32) || !inMemory(msg, n)) return E_BOUNDS;
   return hmacSha512_256Verify(mac, key, msg, n);
 }
 
@@ -124,47 +119,47 @@ function authS(): AuthStream {
 }
 
 export function crypto_auth_init(key: usize): i32 {
-  if (!inside(key, 32)) return E_BOUNDS;
+  if (!inMemory(key, 32)) return E_BOUNDS;
   authS().init(key);
   return OK;
 }
 
 export function crypto_auth_update(msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(msg, n)) return E_BOUNDS;
   authS().update(msg, n);
   return OK;
 }
 
 export function crypto_auth_final(out: usize): i32 {
-  if (!inside(out, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32)) return E_BOUNDS;
   authS().final(out);
   return OK;
 }
 
 export function crypto_auth_final_verify(mac: usize): i32 {
-  if (!inside(mac, 32)) return E_BOUNDS;
+  if (!inMemory(mac, 32)) return E_BOUNDS;
   return authS().verify(mac);
 }
 
 // ---- Ed25519 and X25519 ----------------------------------------------------
 
 export function crypto_sign_keypair(pk: usize, sk: usize, seed: usize): i32 {
-  if (!inside(pk, 32) || !inside(sk, 64) || !inside(seed, 32)) return E_BOUNDS;
+  if (!inMemory(pk, 32) || !inMemory(sk, 64) || !inMemory(seed, 32)) return E_BOUNDS;
   ed25519KeypairFromSeed(pk, sk, seed);
   return OK;
 }
 
 export function crypto_sign(sig: usize, msg: usize, n: i32, sk: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(sig, 64) || !inside(msg, n) || !inside(sk, 64)) return E_BOUNDS;
+  if (!inMemory(sig, 64) || !inMemory(msg, n) || !inMemory(sk, 64)) return E_BOUNDS;
   ed25519Sign(sig, msg, n, sk);
   return OK;
 }
 
 export function crypto_sign_verify(sig: usize, msg: usize, n: i32, pk: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(sig, 64) || !inside(msg, n) || !inside(pk, 32)) return E_BOUNDS;
+  if (!inMemory(sig, 64) || !inMemory(msg, n) || !inMemory(pk, 32)) return E_BOUNDS;
   return ed25519Verify(sig, msg, n, pk);
 }
 
@@ -183,14 +178,14 @@ function verifyS(): Ed25519Verifier {
 }
 
 export function crypto_sign_init(sk: usize): i32 {
-  if (!inside(sk, 64)) return E_BOUNDS;
+  if (!inMemory(sk, 64)) return E_BOUNDS;
   signS().init(sk);
   return OK;
 }
 
 export function crypto_sign_update(msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(msg, n)) return E_BOUNDS;
   return signS().update(msg, n);
 }
 
@@ -199,18 +194,18 @@ export function crypto_sign_commit(): i32 {
 }
 
 export function crypto_sign_final(sig: usize): i32 {
-  if (!inside(sig, 64)) return E_BOUNDS;
+  if (!inMemory(sig, 64)) return E_BOUNDS;
   return signS().final(sig);
 }
 
 export function crypto_sign_verify_init(sig: usize, pk: usize): i32 {
-  if (!inside(sig, 64) || !inside(pk, 32)) return E_BOUNDS;
+  if (!inMemory(sig, 64) || !inMemory(pk, 32)) return E_BOUNDS;
   return verifyS().init(sig, pk);
 }
 
 export function crypto_sign_verify_update(msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(msg, n)) return E_BOUNDS;
   return verifyS().update(msg, n);
 }
 
@@ -219,23 +214,23 @@ export function crypto_sign_verify_final(): i32 {
 }
 
 export function crypto_sign_pk_to_x25519(out: usize, pk: usize): i32 {
-  if (!inside(out, 32) || !inside(pk, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32) || !inMemory(pk, 32)) return E_BOUNDS;
   return ed25519PkToX25519(out, pk);
 }
 
 export function crypto_sign_sk_to_x25519(out: usize, sk: usize): i32 {
-  if (!inside(out, 32) || !inside(sk, 64)) return E_BOUNDS;
+  if (!inMemory(out, 32) || !inMemory(sk, 64)) return E_BOUNDS;
   ed25519SkToX25519(out, sk);
   return OK;
 }
 
 export function crypto_x25519(out: usize, scalar: usize, point: usize): i32 {
-  if (!inside(out, 32) || !inside(scalar, 32) || !inside(point, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32) || !inMemory(scalar, 32) || !inMemory(point, 32)) return E_BOUNDS;
   return x25519(out, scalar, point);
 }
 
 export function crypto_x25519_base(out: usize, scalar: usize): i32 {
-  if (!inside(out, 32) || !inside(scalar, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32) || !inMemory(scalar, 32)) return E_BOUNDS;
   x25519Base(out, scalar);
   return OK;
 }
@@ -244,14 +239,14 @@ export function crypto_x25519_base(out: usize, scalar: usize): i32 {
 
 export function crypto_secretbox(out: usize, msg: usize, n: i32, nonce: usize, key: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, <i64>n + 16) || !inside(msg, n) || !inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
+  if (!inMemory(out, <i64>n + 16) || !inMemory(msg, n) || !inMemory(nonce, 24) || !inMemory(key, 32)) return E_BOUNDS;
   secretbox(out, msg, n, nonce, key);
   return OK;
 }
 
 export function crypto_secretbox_open(out: usize, box: usize, n: i32, nonce: usize, key: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, max(n - 16, 0)) || !inside(box, n) || !inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
+  if (!inMemory(out, max(n - 16, 0)) || !inMemory(box, n) || !inMemory(nonce, 24) || !inMemory(key, 32)) return E_BOUNDS;
   return secretboxOpen(out, box, n, nonce, key);
 }
 
@@ -264,31 +259,31 @@ function boxS(): SecretboxStream {
 }
 
 export function crypto_secretbox_init(nonce: usize, key: usize): i32 {
-  if (!inside(nonce, 24) || !inside(key, 32)) return E_BOUNDS;
+  if (!inMemory(nonce, 24) || !inMemory(key, 32)) return E_BOUNDS;
   boxS().sealInit(nonce, key);
   return OK;
 }
 
 export function crypto_secretbox_update(out: usize, msg: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, n) || !inside(msg, n)) return E_BOUNDS;
+  if (!inMemory(out, n) || !inMemory(msg, n)) return E_BOUNDS;
   return boxS().sealUpdate(out, msg, n);
 }
 
 export function crypto_secretbox_final(tag: usize): i32 {
-  if (!inside(tag, 16)) return E_BOUNDS;
+  if (!inMemory(tag, 16)) return E_BOUNDS;
   return boxS().sealFinal(tag);
 }
 
 export function crypto_secretbox_open_init(nonce: usize, key: usize, tag: usize): i32 {
-  if (!inside(nonce, 24) || !inside(key, 32) || !inside(tag, 16)) return E_BOUNDS;
+  if (!inMemory(nonce, 24) || !inMemory(key, 32) || !inMemory(tag, 16)) return E_BOUNDS;
   boxS().openInit(nonce, key, tag);
   return OK;
 }
 
 export function crypto_secretbox_open_update(ct: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(ct, n)) return E_BOUNDS;
+  if (!inMemory(ct, n)) return E_BOUNDS;
   return boxS().openUpdate(ct, n);
 }
 
@@ -298,7 +293,7 @@ export function crypto_secretbox_open_verify(): i32 {
 
 export function crypto_secretbox_open_decrypt(out: usize, ct: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, n) || !inside(ct, n)) return E_BOUNDS;
+  if (!inMemory(out, n) || !inMemory(ct, n)) return E_BOUNDS;
   return boxS().openDecrypt(out, ct, n);
 }
 
@@ -307,18 +302,18 @@ export function crypto_secretbox_finish(): void {
 }
 
 export function crypto_box_beforenm(k: usize, pk: usize, sk: usize): i32 {
-  if (!inside(k, 32) || !inside(pk, 32) || !inside(sk, 32)) return E_BOUNDS;
+  if (!inMemory(k, 32) || !inMemory(pk, 32) || !inMemory(sk, 32)) return E_BOUNDS;
   return boxBeforenm(k, pk, sk);
 }
 
 export function crypto_box(out: usize, msg: usize, n: i32, nonce: usize, pk: usize, sk: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, <i64>n + 16) || !inside(msg, n) || !inside(nonce, 24) || !inside(pk, 32) || !inside(sk, 32)) return E_BOUNDS;
+  if (!inMemory(out, <i64>n + 16) || !inMemory(msg, n) || !inMemory(nonce, 24) || !inMemory(pk, 32) || !inMemory(sk, 32)) return E_BOUNDS;
   return box(out, msg, n, nonce, pk, sk);
 }
 
 export function crypto_box_open(out: usize, b: usize, n: i32, nonce: usize, pk: usize, sk: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(out, max(n - 16, 0)) || !inside(b, n) || !inside(nonce, 24) || !inside(pk, 32) || !inside(sk, 32)) return E_BOUNDS;
+  if (!inMemory(out, max(n - 16, 0)) || !inMemory(b, n) || !inMemory(nonce, 24) || !inMemory(pk, 32) || !inMemory(sk, 32)) return E_BOUNDS;
   return boxOpen(out, b, n, nonce, pk, sk);
 }

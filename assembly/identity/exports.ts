@@ -18,12 +18,7 @@ import {
   setRevocations,
 } from "./keys";
 import { Session, sessionFree, sessionGet, sessionOpen } from "./session";
-
-// [p, p+n) lies inside linear memory (u64 so p + n cannot wrap).
-@inline
-function inside(p: usize, n: i32): bool {
-  return n >= 0 && <u64>p + <u64>n <= (<u64>memory.size() << 16);
-}
+import { inMemory } from "../abi/bounds";
 
 /** Loads or creates the device identity: OK, 1 (not persisted: no secret area), E_CORRUPT, E_IO. */
 export function identity_init(): i32 {
@@ -32,33 +27,33 @@ export function identity_init(): i32 {
 
 export function identity_public_key(out: usize): i32 {
   if (!isLoaded()) return E_STATE;
-  if (!inside(out, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32)) return E_BOUNDS;
   memory.copy(out, devicePk, 32);
   return OK;
 }
 
 export function identity_owner_key(out: usize): i32 {
   if (!isEnrolled()) return E_NOTFOUND;
-  if (!inside(out, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32)) return E_BOUNDS;
   memory.copy(out, ownerPk, 32);
   return OK;
 }
 
 export function identity_enroll(owner: usize, network: usize, cert: usize, certLen: i32): i32 {
   if (certLen < 0 || certLen > CERT_MAX) return E_INVAL;
-  if (!inside(owner, 32) || !inside(network, 32) || !inside(cert, certLen)) return E_BOUNDS;
+  if (!inMemory(owner, 32) || !inMemory(network, 32) || !inMemory(cert, certLen)) return E_BOUNDS;
   return identityEnroll(owner, network, cert, certLen);
 }
 
 export function identity_cert_verify(cert: usize, n: i32, subject: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(cert, n) || (subject != 0 && !inside(subject, 32))) return E_BOUNDS;
+  if (!inMemory(cert, n) || (subject != 0 && !inMemory(subject, 32))) return E_BOUNDS;
   return checkCertificate(scratchView(), cert, n, subject);
 }
 
 export function identity_revocations_set(p: usize, n: i32): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(p, n)) return E_BOUNDS;
+  if (!inMemory(p, n)) return E_BOUNDS;
   return setRevocations(p, n);
 }
 
@@ -71,7 +66,7 @@ export function identity_revocations_sequence(): i64 {
 }
 
 export function identity_session_client(serverPk: usize, flags: i32, now: i64): i32 {
-  if (!inside(serverPk, 32)) return E_BOUNDS;
+  if (!inMemory(serverPk, 32)) return E_BOUNDS;
   return sessionOpen(true, serverPk, flags, now);
 }
 
@@ -93,7 +88,7 @@ export function identity_session_receive(h: i32, p: usize, n: i32): i32 {
   const s = get(h);
   if (s === null) return E_BOUNDS;
   if (n < 0) return E_INVAL;
-  if (!inside(p, n)) return E_BOUNDS;
+  if (!inMemory(p, n)) return E_BOUNDS;
   return s.receive(p, n);
 }
 
@@ -106,7 +101,7 @@ export function identity_session_take(h: i32, out: usize, cap: i32): i32 {
   const s = get(h);
   if (s === null) return E_BOUNDS;
   if (cap < 0) return E_INVAL;
-  if (!inside(out, cap)) return E_BOUNDS;
+  if (!inMemory(out, cap)) return E_BOUNDS;
   return s.take(out, cap);
 }
 
@@ -124,7 +119,7 @@ export function identity_session_write(h: i32, p: usize, n: i32): i32 {
   const s = get(h);
   if (s === null) return E_BOUNDS;
   if (n < 0) return E_INVAL;
-  if (!inside(p, n)) return E_BOUNDS;
+  if (!inMemory(p, n)) return E_BOUNDS;
   return s.write(p, n);
 }
 
@@ -132,7 +127,7 @@ export function identity_session_read(h: i32, out: usize, cap: i32): i32 {
   const s = get(h);
   if (s === null) return E_BOUNDS;
   if (cap < 0) return E_INVAL;
-  if (!inside(out, cap)) return E_BOUNDS;
+  if (!inMemory(out, cap)) return E_BOUNDS;
   return s.read(out, cap);
 }
 
@@ -145,7 +140,7 @@ export function identity_session_remote_key(h: i32, out: usize): i32 {
   const s = get(h);
   if (s === null) return E_BOUNDS;
   if (!s.keyKnown) return E_STATE;
-  if (!inside(out, 32)) return E_BOUNDS;
+  if (!inMemory(out, 32)) return E_BOUNDS;
   memory.copy(out, s.remoteKey(), 32);
   return OK;
 }
@@ -156,7 +151,7 @@ export function identity_session_remote_name(h: i32, out: usize, cap: i32): i32 
   if (s === null) return E_BOUNDS;
   if (!s.peerVerified) return E_STATE;
   if (cap < s.peer.nameLen) return E_BOUNDS;
-  if (!inside(out, s.peer.nameLen)) return E_BOUNDS;
+  if (!inMemory(out, s.peer.nameLen)) return E_BOUNDS;
   memory.copy(out, s.peer.name, <usize>s.peer.nameLen);
   return s.peer.nameLen;
 }
@@ -166,6 +161,6 @@ export function identity_session_may(h: i32, write: i32, path: usize, n: i32): i
   const s = get(h);
   if (s === null) return E_BOUNDS;
   if (n < 0) return E_INVAL;
-  if (!inside(path, n)) return E_BOUNDS;
+  if (!inMemory(path, n)) return E_BOUNDS;
   return s.may(write != 0, path, n);
 }

@@ -4,10 +4,7 @@
 import { E_BOUNDS, E_INVAL } from "../abi/errors";
 import { commitSign, commitVerify } from "../identity/commit-sign";
 import { SSHSIG_ARMOR_LEN, sshsigSign, sshsigVerifyRanges } from "../identity/sshsig";
-
-@inline function inMemory(p: usize, n: i32): bool {
-  return n >= 0 && <u64>p + <u64>n <= <u64>memory.size() << 16;
-}
+import { inMemory } from "../abi/bounds";
 
 /** Bytes of an armored Ed25519 SSH signature (sshsig_sign's output). */
 export function provenance_sshsig_len(): i32 {

@@ -7,11 +7,7 @@ import { MAX_PARENTS, writeCommit } from "./gitobj";
 import { graft } from "./graft";
 import { MemBackend } from "./memstore";
 import { MSG_MAX, OBJ_MAX, ROLE_DEVICE, ROLE_GATEWAY, Session } from "./session";
-
-@inline
-function inside(p: usize, n: i32): bool {
-  return n >= 0 && <u64>p + <u64>n <= <u64>memory.size() << 16;
-}
+import { inMemory } from "../abi/bounds";
 
 const sessions = new Array<Session | null>();
 
@@ -40,7 +36,7 @@ export function sync_mem_open(budget: i32, maxRefs: i32): i32 {
 export function sync_graft(h: i32, base: usize, src: usize, prefixes: usize, prefLen: i32, out: usize): i32 {
   const b = backendOf(h);
   if (b == null) return E_INVAL;
-  if ((base != 0 && !inside(base, ID_LEN)) || (src != 0 && !inside(src, ID_LEN)) || !inside(prefixes, prefLen) || !inside(out, ID_LEN)) return E_BOUNDS;
+  if ((base != 0 && !inMemory(base, ID_LEN)) || (src != 0 && !inMemory(src, ID_LEN)) || !inMemory(prefixes, prefLen) || !inMemory(out, ID_LEN)) return E_BOUNDS;
   const rc = graft(b, base, src, prefixes, prefLen, out);
   return rc < 0 ? rc : OK;
 }
@@ -50,7 +46,7 @@ export function sync_commit(h: i32, tree: usize, parents: usize, nParents: i32, 
   const b = backendOf(h);
   if (b == null) return E_INVAL;
   if (nParents < 0 || nParents > MAX_PARENTS || whoLen < 0 || whoLen > 200 || msgLen < 0) return E_INVAL;
-  if (!inside(tree, ID_LEN) || !inside(parents, nParents * ID_LEN) || !inside(who, whoLen) || !inside(msg, msgLen) || !inside(idOut, ID_LEN)) return E_BOUNDS;
+  if (!inMemory(tree, ID_LEN) || !inMemory(parents, nParents * ID_LEN) || !inMemory(who, whoLen) || !inMemory(msg, msgLen) || !inMemory(idOut, ID_LEN)) return E_BOUNDS;
   const cap = 70 + 72 * nParents + 2 * (whoLen + 34) + 1 + msgLen;
   if (cap > OBJ_MAX) return E_LIMIT;
   const buf = heap.alloc(<usize>cap);
@@ -72,7 +68,7 @@ export function sync_open(h: i32, role: i32, name: usize, nameLen: i32, write: u
   if (role != ROLE_DEVICE && role != ROLE_GATEWAY) return E_INVAL;
   if (nameLen < 0 || nameLen > REF_NAME_MAX - 8 || writeLen < 0 || qcap < MSG_MAX) return E_INVAL;
   if (role == ROLE_GATEWAY && nameLen == 0) return E_INVAL;
-  if (!inside(name, nameLen) || !inside(write, writeLen)) return E_BOUNDS;
+  if (!inMemory(name, nameLen) || !inMemory(write, writeLen)) return E_BOUNDS;
   const s = new Session(b, role, name, nameLen, write, writeLen, qcap);
   for (let i = 0; i < sessions.length; i++) {
     if (sessions[i] == null) {
@@ -96,21 +92,21 @@ export function sync_receive(s: i32, p: usize, n: i32): i32 {
   const x = sessionOf(s);
   if (x == null) return E_NOTFOUND;
   if (n <= 0 || n > MSG_MAX) return E_INVAL;
-  if (!inside(p, n)) return E_BOUNDS;
+  if (!inMemory(p, n)) return E_BOUNDS;
   return x.receive(p, n);
 }
 
 export function sync_take(s: i32, out: usize, cap: i32): i32 {
   const x = sessionOf(s);
   if (x == null) return E_NOTFOUND;
-  if (!inside(out, cap)) return E_BOUNDS;
+  if (!inMemory(out, cap)) return E_BOUNDS;
   return x.take(out, cap);
 }
 
 export function sync_poll_event(s: i32, out: usize, cap: i32): i32 {
   const x = sessionOf(s);
   if (x == null) return E_NOTFOUND;
-  if (!inside(out, cap)) return E_BOUNDS;
+  if (!inMemory(out, cap)) return E_BOUNDS;
   return x.pollEvent(out, cap);
 }
 

@@ -6,15 +6,11 @@ import { ID_LEN, REF_NAME_MAX } from "../backend";
 import { flashBackend } from "./backend";
 import { checkReachable, installLiveness, LIVE_RAM } from "./live";
 import { checkRecords, compactAll, mount, mounted, stats, writePrune } from "./log";
+import { inMemory } from "../../abi/bounds";
 
 // The store handle registered for the partition by the last flash_store_open.
 let handle: i32 = 0;
 const STATS_LEN: i32 = 68;
-
-@inline
-function inside(p: usize, n: i32): bool {
-  return n >= 0 && <u64>p + <u64>n <= (<u64>memory.size() << 16);
-}
 
 /**
  * Mounts the data partition (recovering after any power cut) and registers it with
@@ -33,50 +29,50 @@ export function flash_store_open(): i32 {
 
 export function flash_obj_put(type: i32, body: usize, len: i32, idOut: usize): i32 {
   if (len < 0) return E_INVAL;
-  if (!inside(body, len) || !inside(idOut, ID_LEN)) return E_BOUNDS;
+  if (!inMemory(body, len) || !inMemory(idOut, ID_LEN)) return E_BOUNDS;
   return flashBackend.put(type, body, len, idOut);
 }
 
 export function flash_obj_has(id: usize): i32 {
-  if (!inside(id, ID_LEN)) return E_BOUNDS;
+  if (!inMemory(id, ID_LEN)) return E_BOUNDS;
   return flashBackend.has(id);
 }
 
 export function flash_obj_type(id: usize): i32 {
-  if (!inside(id, ID_LEN)) return E_BOUNDS;
+  if (!inMemory(id, ID_LEN)) return E_BOUNDS;
   return flashBackend.typeOf(id);
 }
 
 export function flash_obj_size(id: usize): i32 {
-  if (!inside(id, ID_LEN)) return E_BOUNDS;
+  if (!inMemory(id, ID_LEN)) return E_BOUNDS;
   return flashBackend.sizeOf(id);
 }
 
 export function flash_obj_read(id: usize, offset: i32, out: usize, len: i32): i32 {
   if (len < 0 || offset < 0) return E_INVAL;
-  if (!inside(id, ID_LEN) || !inside(out, len)) return E_BOUNDS;
+  if (!inMemory(id, ID_LEN) || !inMemory(out, len)) return E_BOUNDS;
   return flashBackend.readAt(id, offset, out, len);
 }
 
 export function flash_ref_get(name: usize, n: i32, idOut: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(name, n) || !inside(idOut, ID_LEN)) return E_BOUNDS;
+  if (!inMemory(name, n) || !inMemory(idOut, ID_LEN)) return E_BOUNDS;
   return flashBackend.getRef(name, n, idOut);
 }
 
 export function flash_ref_set(name: usize, n: i32, expected: usize, id: usize): i32 {
   if (n < 0) return E_INVAL;
-  if (!inside(name, n) || (expected != 0 && !inside(expected, ID_LEN)) || (id != 0 && !inside(id, ID_LEN))) return E_BOUNDS;
+  if (!inMemory(name, n) || (expected != 0 && !inMemory(expected, ID_LEN)) || (id != 0 && !inMemory(id, ID_LEN))) return E_BOUNDS;
   return flashBackend.setRef(name, n, expected, id);
 }
 
 export function flash_ref_at(index: i32, out: usize): i32 {
-  if (!inside(out, REF_NAME_MAX)) return E_BOUNDS;
+  if (!inMemory(out, REF_NAME_MAX)) return E_BOUNDS;
   return flashBackend.refAt(index, out);
 }
 
 export function flash_store_prune(commit: usize): i32 {
-  if (!inside(commit, ID_LEN)) return E_BOUNDS;
+  if (!inMemory(commit, ID_LEN)) return E_BOUNDS;
   return writePrune(commit);
 }
 
@@ -94,7 +90,7 @@ export function flash_store_check(): i32 {
 
 export function flash_store_stats(out: usize, cap: i32): i32 {
   if (cap < STATS_LEN) return E_INVAL;
-  if (!inside(out, cap)) return E_BOUNDS;
+  if (!inMemory(out, cap)) return E_BOUNDS;
   if (!mounted) return E_STATE;
   const n = stats(out);
   store<u32>(out, load<u32>(out, 24) + <u32>LIVE_RAM, 24); // the liveness walk's tables too
