@@ -30,18 +30,13 @@ export interface DemoResult {
   lines: string[];
 }
 
-/**
- * Owner key, gateway (data directory + embedded MQTT broker), devices over
- * MQTT in real time; the owner changes config/all/interval half way.
- */
-export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
+/** What both demos start with: the output sink, sizes, a directory and the owner key. */
+function prepare(o: DemoOptions, defaultSeconds: number) {
   const lines: string[] = [];
   const say = (l: string) => {
     lines.push(l);
     (o.out ?? ((x: string) => process.stdout.write(`${x}\n`)))(l);
   };
-  const n = o.devices ?? 4;
-  const seconds = o.seconds ?? 8;
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "nymote-demo-"));
   mkdirSync(dir, { recursive: true });
   // Owner identity (interim: a raw Ed25519 key until `nymote identity` is wired in here).
@@ -49,6 +44,15 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
   writeFileSync(join(dir, "owner.key"), Buffer.from(owner.secretKey).toString("base64"), { mode: 0o600 });
   writeFileSync(join(dir, "owner.pub"), `ed25519 ${Buffer.from(owner.publicKey).toString("base64")}\n`);
   say(`owner key      ${join(dir, "owner.pub")}`);
+  return { lines, say, n: o.devices ?? 4, seconds: o.seconds ?? defaultSeconds, dir };
+}
+
+/**
+ * Owner key, gateway (data directory + embedded MQTT broker), devices over
+ * MQTT in real time; the owner changes config/all/interval half way.
+ */
+export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
+  const { lines, say, n, seconds, dir } = prepare(o, 8);
   const dataDir = join(dir, "gateway");
   const gw = new Gateway({ dataDir });
   const names = Array.from({ length: n }, (_, i) => `dev${String(i).padStart(3, "0")}`);
@@ -115,20 +119,7 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
 
 /** The same on an in-process lossy network in virtual time (synchronous; tests of the data directory use it). */
 export function demo(o: DemoOptions = {}): DemoResult {
-  const lines: string[] = [];
-  const say = (l: string) => {
-    lines.push(l);
-    (o.out ?? ((x: string) => process.stdout.write(`${x}\n`)))(l);
-  };
-  const n = o.devices ?? 4;
-  const seconds = o.seconds ?? 20;
-  const dir = o.dir ?? mkdtempSync(join(tmpdir(), "nymote-demo-"));
-  mkdirSync(dir, { recursive: true });
-  // Owner identity (interim: a raw Ed25519 key until `nymote identity` lands).
-  const owner = nacl.sign.keyPair();
-  writeFileSync(join(dir, "owner.key"), Buffer.from(owner.secretKey).toString("base64"), { mode: 0o600 });
-  writeFileSync(join(dir, "owner.pub"), `ed25519 ${Buffer.from(owner.publicKey).toString("base64")}\n`);
-  say(`owner key      ${join(dir, "owner.pub")}`);
+  const { lines, say, n, seconds, dir } = prepare(o, 20);
   const dataDir = join(dir, "gateway");
   let virtualNow = 0;
   const start = Math.floor(Date.now() / 1000);
