@@ -56,7 +56,6 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
   const dataDir = join(dir, "gateway");
   const gw = new Gateway({ dataDir });
   const names = Array.from({ length: n }, (_, i) => `dev${String(i).padStart(3, "0")}`);
-  for (const name of names) gw.enroll({ name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] });
   const broker = await startBroker(0);
   const sub = await serveMqtt(gw, broker.url);
   say(`gateway        data ${dataDir}, embedded MQTT broker ${broker.url}`);
@@ -75,6 +74,7 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
       seed: o.seed ?? 1,
       sampleMs: 250,
       commitMs: 1000,
+      enroll: (dev) => gw.enroll({ name: dev.name, publicKey: dev.publicKey, write: dev.write, read: dev.read }),
       progress: (l) => say(`  ${l}`),
       onTick: (now) => {
         if (!changed && now >= changeAt) {

@@ -13,6 +13,8 @@ import { DataDir } from "./persist.ts";
 
 export interface DeviceRecord {
   name: string;
+  /** The device's Ed25519 public key, 64 hex digits (its certificate's subject). */
+  publicKey?: string;
   /** Path prefixes the device may write (from its certificate). */
   write: string[];
   /** Path prefixes the device may read. */

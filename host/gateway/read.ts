@@ -40,7 +40,7 @@ export function deviceLines(dataDir: string): string[] {
     return [...gw.devices.values()].map((d) => {
       const head = gw.store.ref(`devices/${d.name}`);
       const n = history(gw.store, head).length;
-      return `${d.name.padEnd(12)} commits ${String(n).padStart(5)}  head ${head ? head.slice(0, 12) : "-".padEnd(12)}  write ${d.write.join(",")}  read ${d.read.join(",")}`;
+      return `${d.name.padEnd(12)} commits ${String(n).padStart(5)}  head ${head ? head.slice(0, 12) : "-".padEnd(12)}  key ${d.publicKey?.slice(0, 16) ?? "-"}  write ${d.write.join(",")}  read ${d.read.join(",")}`;
     });
   } finally {
     gw.close();

@@ -3,6 +3,7 @@
 // deterministic signals, syncing through whatever link the host gives it, and
 // merging the owner's view (config) into its main when one arrives.
 import { encode } from "cbor-x";
+import { DeviceIdentity } from "../identity/device.ts";
 import { Core, type FlashDevice } from "../runtime/index.ts";
 import { CoreStore } from "../store/index.ts";
 import { hex, OBJ_TREE, type SyncEvent, SyncSession, SyncStore } from "../sync/core.ts";
@@ -36,6 +37,8 @@ export class SimDevice {
   bytesOut = 0;
   bytesIn = 0;
   readonly log: string[] = [];
+  /** The device's identity (key in the flash secret area; in memory without flash). */
+  identity: DeviceIdentity;
   /** Commits the gateway has acknowledged (latest). */
   acked: string | null = null;
   private pending = new Map<string, unknown[]>();
@@ -49,7 +52,13 @@ export class SimDevice {
     this.core = new Core("release", { flash: this.flash });
     this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
     this.staged = new CoreStore(this.core, this.store.handle);
+    this.identity = new DeviceIdentity(this.core);
     this.init();
+  }
+
+  /** The device's Ed25519 public key as hex (what its certificate and the gateway's devices.json name). */
+  get publicKey(): string {
+    return hex(this.identity.publicKey());
   }
 
   /** Power comes back after a cut: a fresh core mounts the flash store and recovers it. */
@@ -58,12 +67,15 @@ export class SimDevice {
     this.core = new Core("release", { flash: this.flash });
     this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
     this.staged = new CoreStore(this.core, this.store.handle);
+    this.identity = new DeviceIdentity(this.core);
     this.pending.clear();
     this.init();
   }
 
   /** First boot: a root commit with an empty tree, so merges always have the device's own first parent. */
   private init(): void {
+    // The key is created on first boot and read back from the secret area after.
+    this.identity.init();
     if (this.store.ref("main")) return;
     const empty = this.store.put(OBJ_TREE, new Uint8Array(0));
     const id = this.store.commit(empty, [], this.who, this.clock(), "first boot\n");

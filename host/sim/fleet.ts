@@ -86,10 +86,11 @@ export function runFleet(o: FleetOptions): FleetResult {
   for (let i = 0; i < o.devices; i++) {
     const name = `dev${String(i).padStart(3, "0")}`;
     const rec = { name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] };
-    if (!gw.devices.has(name)) gw.enroll(rec);
     const flash = o.flash || o.powerCut ? new SimFlash({ size: 512 * 1024, seed: o.seed * 1000 + i }) : null;
+    const dev = new SimDevice({ ...rec, clock, flash: flash ?? undefined });
+    if (!gw.devices.has(name)) gw.enroll({ ...rec, publicKey: dev.publicKey });
     slots.push({
-      dev: new SimDevice({ ...rec, clock, flash: flash ?? undefined }),
+      dev,
       flash,
       cuts: 0,
       signals: new Signals(o.seed * 1000 + i),

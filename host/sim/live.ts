@@ -19,6 +19,8 @@ export interface LiveOptions {
   /** After the run, wait this long at most for every commit to be acknowledged. */
   settleMs?: number;
   progress?: (line: string) => void;
+  /** Called once per device before it first dials (enrollment with its public key). */
+  enroll?: (dev: SimDevice) => void;
   /** Called every 50 ms with the elapsed ms (the demo changes config from here). */
   onTick?: (nowMs: number) => void;
 }
@@ -37,6 +39,7 @@ export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; 
     link: null,
     reconnects: 0,
   }));
+  for (const d of fleet) o.enroll?.(d.dev);
   const signals = names.map((_, i) => new Signals(o.seed * 1000 + i));
   let stopping = false;
   const dial = async (d: LiveDevice) => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { readDevices } from "../../host/export/gateway.ts";
 
 const cli = (args: string[]) => spawnSync(process.execPath, ["bin/nymote.js", ...args], { encoding: "utf8" });
 
@@ -23,6 +24,12 @@ test("nymote demo converges and its data directory reads back", () => {
     assert.match(log.stdout, /merge dev00\d/);
     const devs = cli(["devices", "--data", data]);
     assert.equal(devs.stdout.trim().split("\n").length, 3);
+    // Each device's record carries its own Ed25519 key (what its signed commits are checked against).
+    const keys = readDevices(data).map((d) => Buffer.from(d.publicKey ?? []).toString("hex"));
+    assert.equal(keys.length, 3);
+    for (const k of keys) assert.match(k, /^[0-9a-f]{64}$/);
+    assert.equal(new Set(keys).size, 3, "distinct device keys");
+    for (const k of keys) assert.match(devs.stdout, new RegExp(`key ${k.slice(0, 16)}`));
     const reading = JSON.parse(cli(["get", "sensors/dev001/temp", "--data", data]).stdout) as [number, number][];
     assert.ok(reading.length > 0 && typeof reading[0]?.[1] === "number", "temperature readings reached main");
   } finally {
