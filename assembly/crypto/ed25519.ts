@@ -10,21 +10,21 @@
 // complete on this curve (d is not a square), so identity and doubling inputs
 // need no special case.
 //
-// Fixed-base multiplication [a]B (secret a) uses a 4-tooth comb (Lim-Lee): the
-// scalar's bits i, 64+i, 128+i, 192+i select one of 16 precomputed sums of
-// {B, 2^64 B, 2^128 B, 2^192 B}. The table is 16 cached points = 2,560 bytes of
-// linear memory, computed on first use (about 64 doublings), not stored in the
-// module, and read in full with masks for every selection (no secret index).
-// It buys 63 doublings + 64 additions per multiplication instead of 255
-// doublings + 255 additions. The table and verification's tables (below) are
-// taken from the heap on first use, so a device that never signs or verifies
-// does not reserve them.
+// Fixed-base multiplication [a]B (secret a) uses a signed 5-tooth comb (see
+// "fixed-base comb" below): 16 cached points = 2,560 bytes of linear memory,
+// computed on first use, not stored in the module, and read in full with masks
+// for every selection (no secret index); 51 doublings + 52 additions per
+// multiplication instead of 255 + 255. The table and verification's tables
+// (below) are taken from the heap on first use, so a device that never signs or
+// verifies does not reserve them.
 import { E_AUTH, E_INVAL, E_STATE, OK } from "../abi/errors";
 import { ctEqual, wipe } from "./ct";
 import {
   FE,
   feAdd,
+  feCmov,
   feCopy,
+  feCswap,
   feFromBytes,
   feInvert,
   feIsNegative,
@@ -57,6 +57,12 @@ const SQRTM1_BYTES = memory.data<u8>([
 const B_BYTES = memory.data<u8>([
   0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
   0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+]);
+
+// The group order L (RFC 8032 §5.1), little-endian.
+const L_ORDER = memory.data<u8>([
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 ]);
 
 const D = memory.data(40);
@@ -101,8 +107,9 @@ export function geToCached(c: usize, p: usize): void {
 }
 
 // r = p + q (neg = 0) or p - q (neg = 1), q cached; "add-2008-hwcd-3". r may
-// alias p. neg is a public value: callers with secrets pass the constant 0.
-function addCached(r: usize, p: usize, q: usize, neg: bool): void {
+// alias p. withT = false skips T(r) (one multiplication) when r is only doubled
+// next, as doubling does not read T. neg and withT are public values.
+function addCached(r: usize, p: usize, q: usize, neg: bool, withT: bool): void {
   feSub(FA, py(p), px(p));
   feAdd(FB, py(p), px(p));
   if (neg) {
@@ -126,17 +133,14 @@ function addCached(r: usize, p: usize, q: usize, neg: bool): void {
   feAdd(FH, FB, FA);
   feMul(px(r), FE_, FF);
   feMul(py(r), FG, FH);
-  feMul(pt(r), FE_, FH);
+  if (withT) feMul(pt(r), FE_, FH);
   feMul(pz(r), FF, FG);
 }
 
-export function geAdd(r: usize, p: usize, q: usize): void {
-  addCached(r, p, q, false);
-}
-
 // r = 2p, "dbl-2008-hwcd" with a = -1 and every intermediate negated (the signs
-// cancel in each product). r may alias p. Limb growth: E 3x, F 4x reduced.
-export function geDouble(r: usize, p: usize): void {
+// cancel in each product). r may alias p; T(p) is not read. Limb growth: E 3x,
+// F 4x reduced. withT as in addCached.
+export function geDouble(r: usize, p: usize, withT: bool): void {
   feSq(FA, px(p));
   feSq(FB, py(p));
   feSq(FC, pz(p));
@@ -149,7 +153,7 @@ export function geDouble(r: usize, p: usize): void {
   feAdd(FF, FC, FG);
   feMul(px(r), FE_, FF);
   feMul(py(r), FG, FH);
-  feMul(pt(r), FE_, FH);
+  if (withT) feMul(pt(r), FE_, FH);
   feMul(pz(r), FF, FG);
 }
 
@@ -216,8 +220,7 @@ export function geDecode(p: usize, s: usize): bool {
 
 // ---- fixed-base comb ----------------------------------------------------
 
-// B in extended coordinates and, for verification, its odd multiples
-// (1280 bytes), computed once on first use.
+// B in extended coordinates, decoded once on first use.
 const BASE = memory.data(<i32>POINT);
 let baseReady = false;
 
@@ -229,43 +232,60 @@ function basePoint(): usize {
   return BASE;
 }
 
+// Signed 5-tooth comb (Hedabou, Pinel, Beneteau 2004, "a comb method to render
+// ECC resistant against side channel attacks"). An odd k < 2^260 is
+// sum_{i<260} b_i 2^i with every digit b_i = +1 or -1: b_i = 2 k_{i+1} - 1 for
+// i < 259 and b_259 = +1. Column j < 52 takes the digits at j + 52 t, t < 5; its
+// point is s (P_4 + sum_{t<4} s b_{j+52t} P_t) with P_t = 2^(52 t) B and s =
+// b_{j+208}, so 16 entries COMB[u] = P_4 + sum_{t<4} (u_t ? P_t : -P_t) and a
+// conditional negation cover all 32 sign patterns. [k]B is then 51 doublings and
+// 52 additions (the 4-tooth unsigned comb of the same size: 63 and 64).
 let COMB: usize = 0; // 16 cached points, allocated by combInit
 const ACC = memory.data(<i32>POINT);
 const SEL = memory.data(<i32>POINT);
+const PT5 = memory.data(5 * <i32>POINT); // P_0 .. P_4, cached, during combInit
 
-@inline function combEntry(i: i32): usize {
-  return COMB + <usize>i * POINT;
-}
-
-// COMB[d] = cached(sum of 2^(64 j) B over the bits j of d). Public values only.
+// Public values only.
 function combInit(): void {
   COMB = heap.alloc(16 * POINT);
   memory.copy(ACC, basePoint(), POINT);
-  for (let j = 0; j < 4; j++) {
-    geToCached(combEntry(1 << j), ACC);
-    if (j < 3) for (let i = 0; i < 64; i++) geDouble(ACC, ACC);
+  for (let t: usize = 0; t < 5; t++) {
+    geToCached(PT5 + t * POINT, ACC);
+    if (t < 4) for (let i = 0; i < 52; i++) geDouble(ACC, ACC, true);
   }
-  geIdentity(ACC);
-  geToCached(combEntry(0), ACC);
-  for (let d = 3; d < 16; d++) {
-    if ((d & (d - 1)) == 0) continue;
+  for (let u: usize = 0; u < 16; u++) {
     geIdentity(ACC);
-    for (let j = 0; j < 4; j++) if ((d >> j) & 1) geAdd(ACC, ACC, combEntry(1 << j));
-    geToCached(combEntry(d), ACC);
+    addCached(ACC, ACC, PT5 + 4 * POINT, false, true);
+    for (let t: usize = 0; t < 4; t++) addCached(ACC, ACC, PT5 + t * POINT, ((u >> t) & 1) == 0, true);
+    geToCached(COMB + u * POINT, ACC);
   }
 }
 
-// SEL = COMB[d], reading every entry (d is secret): SEL is the OR of all 16
-// entries, each ANDed with a mask that is all ones only for entry d. 64-bit
-// words, one mask per entry: 16 x 20 loads per selection.
-function combSelect(d: u32): void {
-  memory.fill(SEL, 0, POINT);
-  for (let e: u32 = 0; e < 16; e++) {
-    const mask = <i64>(<i32>((e ^ d) - 1) >> 31); // all ones iff e == d
-    const entry = COMB + <usize>e * POINT;
-    for (let i: usize = 0; i < POINT; i += 8) store<i64>(SEL + i, load<i64>(SEL + i) | (load<i64>(entry + i) & mask));
+// SEL = COMB[d] negated when neg == 1, reading every entry (d and neg are
+// secret): each 64-bit word of SEL is the OR of that word of all 16 entries,
+// each ANDed with a mask (MASKS[e]) that is all ones only for e == d. Negating
+// a cached point swaps Y+X and Y-X and negates 2dT.
+const MASKS = memory.data(16 * 8);
+
+function combSelect(d: u32, neg: u32): void {
+  for (let e: u32 = 0; e < 16; e++) store<i64>(MASKS + (<usize>e << 3), <i64>(<i32>((e ^ d) - 1) >> 31));
+  for (let i: usize = 0; i < POINT; i += 8) {
+    let w: i64 = 0;
+    let entry = COMB + i;
+    for (let m: usize = 0; m < 16 * 8; m += 8) {
+      w |= load<i64>(entry) & load<i64>(MASKS + m);
+      entry += POINT;
+    }
+    store<i64>(SEL + i, w);
   }
+  feCswap(px(SEL), py(SEL), neg);
+  feNeg(ACC, pt(SEL));
+  feCmov(pt(SEL), ACC, neg);
 }
+
+// The scalar made odd (k = a, or a + L when a is even: [a + L]B = [a]B), with
+// bit 260 set so that bit(K, 260) gives b_259 = +1.
+const K5 = memory.data(33);
 
 @inline function bit(a: usize, i: i32): u32 {
   return (<u32>load<u8>(a + <usize>(i >> 3)) >> (<u32>i & 7)) & 1;
@@ -274,13 +294,27 @@ function combSelect(d: u32): void {
 /** r = [a]B for a 32-byte little-endian a (all 256 bits used). Constant time. */
 export function geScalarMultBase(r: usize, a: usize): void {
   if (COMB == 0) combInit();
-  geIdentity(r);
-  for (let i = 63; i >= 0; i--) {
-    geDouble(r, r);
-    combSelect(bit(a, i) | (bit(a, i + 64) << 1) | (bit(a, i + 128) << 2) | (bit(a, i + 192) << 3));
-    geAdd(r, r, SEL);
+  // K5 = a + (L masked to zero when a is odd), 264 bits.
+  const even = <u32>(load<u8>(a) & 1) - 1; // all ones iff a is even
+  let c: u32 = 0;
+  for (let i: usize = 0; i < 32; i++) {
+    c += <u32>load<u8>(a + i) + (<u32>load<u8>(L_ORDER + i) & even);
+    store<u8>(K5 + i, <u8>c);
+    c >>= 8;
   }
+  store<u8>(K5 + 32, <u8>(c | 0x10));
+  geIdentity(r);
+  for (let j = 51; j >= 0; j--) {
+    if (j < 51) geDouble(r, r, true);
+    const s = bit(K5, j + 209);
+    const d = (bit(K5, j + 1) | (bit(K5, j + 53) << 1) | (bit(K5, j + 105) << 2) | (bit(K5, j + 157) << 3)) ^ ((s ^ 1) * 15);
+    combSelect(d, s ^ 1);
+    addCached(r, r, SEL, false, j == 0);
+  }
+  wipe(K5, 33);
+  wipe(MASKS, 16 * 8);
   wipe(SEL, <i32>POINT);
+  wipe(ACC, <i32>POINT);
   wipe(FTMP, 8 * 40);
 }
 
@@ -336,7 +370,7 @@ function wnaf(out: usize, s: usize): void {
 
 // Odd multiples P, 3P, ..., 15P of p, cached, into table.
 function oddMultiples(table: usize, p: usize): void {
-  geDouble(ACC, p);
+  geDouble(ACC, p, true);
   geToCached(TWICE, ACC);
   feCopy(px(ACC), px(p));
   feCopy(py(ACC), py(p));
@@ -344,7 +378,7 @@ function oddMultiples(table: usize, p: usize): void {
   feCopy(pt(ACC), pt(p));
   geToCached(table, ACC);
   for (let i: usize = 1; i < 8; i++) {
-    geAdd(ACC, ACC, TWICE);
+    addCached(ACC, ACC, TWICE, false, true);
     geToCached(table + i * POINT, ACC);
   }
 }
@@ -365,13 +399,12 @@ function doubleScalarMultVartime(r: usize, a: usize, A: usize, b: usize): void {
   while (i >= 0 && load<i8>(NAF_A + <usize>i) == 0 && load<i8>(NAF_B + <usize>i) == 0) i--;
   geIdentity(r);
   for (; i >= 0; i--) {
-    geDouble(r, r);
     const da = <i32>load<i8>(NAF_A + <usize>i);
     const db = <i32>load<i8>(NAF_B + <usize>i);
-    if (da > 0) addCached(r, r, ODD_A + <usize>(da >> 1) * POINT, false);
-    else if (da < 0) addCached(r, r, ODD_A + <usize>(-da >> 1) * POINT, true);
-    if (db > 0) addCached(r, r, ODD_B + <usize>(db >> 1) * POINT, false);
-    else if (db < 0) addCached(r, r, ODD_B + <usize>(-db >> 1) * POINT, true);
+    // T is computed only where an addition follows.
+    geDouble(r, r, (da | db) != 0);
+    if (da != 0) addCached(r, r, ODD_A + <usize>((da < 0 ? -da : da) >> 1) * POINT, da < 0, db != 0);
+    if (db != 0) addCached(r, r, ODD_B + <usize>((db < 0 ? -db : db) >> 1) * POINT, db < 0, false);
   }
 }
 
@@ -557,10 +590,6 @@ function isIdentity(p: usize): bool {
   return feIsZero(px(p)) == 1 && feIsZero(W) == 1;
 }
 
-const L_ORDER = memory.data<u8>([
-  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-]);
 const ZERO32 = memory.data(32);
 
 /** libsodium's crypto_sign_ed25519_pk_to_curve25519: E_INVAL for a key that is
@@ -569,7 +598,7 @@ const ZERO32 = memory.data(32);
 export function ed25519PkToX25519(out32: usize, pk32: usize): i32 {
   if (!geDecode(PT_, pk32)) return E_INVAL;
   memory.copy(ACC, PT_, POINT);
-  for (let i = 0; i < 3; i++) geDouble(ACC, ACC);
+  for (let i = 0; i < 3; i++) geDouble(ACC, ACC, false);
   if (isIdentity(ACC)) return E_INVAL; // [8]A = 0: small order
   doubleScalarMultVartime(ACC, L_ORDER, PT_, ZERO32);
   if (!isIdentity(ACC)) return E_INVAL; // [L]A != 0: not in the subgroup
