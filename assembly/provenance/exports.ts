@@ -5,6 +5,7 @@ import { E_BOUNDS, E_INVAL } from "../abi/errors";
 import { commitSign, commitVerify } from "../identity/commit-sign";
 import { SSHSIG_ARMOR_LEN, sshsigSign, sshsigVerifyRanges } from "../identity/sshsig";
 import { inMemory } from "../abi/bounds";
+import { signWithDeviceKey } from "./device";
 
 /** Bytes of an armored Ed25519 SSH signature (sshsig_sign's output). */
 export function provenance_sshsig_len(): i32 {
@@ -36,4 +37,10 @@ export function provenance_commit_sign(out: usize, cap: i32, commit: usize, n: i
 export function provenance_commit_verify(commit: usize, n: i32, pk32: usize): i32 {
   if (!inMemory(commit, n) || !inMemory(pk32, 32)) return E_BOUNDS;
   return commitVerify(commit, n, pk32);
+}
+
+/** Store h signs every commit it writes with this device's key (on = 1), or stops (on = 0). Needs identity_init first. */
+export function provenance_store_sign(h: i32, on: i32): i32 {
+  if (on != 0 && on != 1) return E_INVAL;
+  return signWithDeviceKey(h, on == 1);
 }

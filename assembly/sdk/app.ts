@@ -12,6 +12,8 @@ import { OK } from "../abi/errors";
 import { adc_read_mv, gpio_configure, gpio_read, gpio_write, log, monotonic_ms, temperature_read } from "../abi/imports";
 import { store_open_memory } from "../store/exports";
 import { flash_store_open } from "../store/flash/exports";
+import { identityInit } from "../identity/keys";
+import { signWithDeviceKey } from "../provenance/device";
 
 // ---- GPIO (capability "gpio") ---------------------------------------------------
 
@@ -86,10 +88,14 @@ export function logInfo(msg: string): void {
 
 /** A store handle for the SDK's Store.fromHandle: the board's data partition
  *  (mounted, recovered after any power cut), or a store in RAM when the board has
- *  none (logged). Negative: no store at all. */
+ *  none (logged). Negative: no store at all. Every commit it writes is signed
+ *  with the device's key (docs/provenance.md): the gateway refuses unsigned ones. */
 export function deviceStoreHandle(): i32 {
-  const h = flash_store_open();
-  if (h > 0) return h;
-  logWarn("no flash store: keeping data in RAM");
-  return store_open_memory();
+  let h = flash_store_open();
+  if (h <= 0) {
+    logWarn("no flash store: keeping data in RAM");
+    h = store_open_memory();
+  }
+  if (h > 0 && (identityInit() < 0 || signWithDeviceKey(h, true) != OK)) logError("no device key: commits are unsigned and gateways will refuse them");
+  return h;
 }

@@ -6,6 +6,19 @@ import { Backend, ID_LEN, OBJ_COMMIT } from "./backend";
 import { Buf, parseHex } from "./buf";
 import { AUTHOR_MAX, MESSAGE_MAX } from "./limits";
 
+/**
+ * Signs commit bodies as a store writes them (provenance: a device's stores sign
+ * with its key, docs/provenance.md). The store stays independent of the
+ * signature format: it asks for `overhead()` more bytes and stores what `sign`
+ * wrote.
+ */
+export abstract class CommitSigner {
+  /** Bytes a signature adds to a commit body. */
+  abstract overhead(): i32;
+  /** Writes the signed form of [body, body+n) to out (cap bytes, not overlapping); its length or an error. */
+  abstract sign(out: usize, cap: i32, body: usize, n: i32): i32;
+}
+
 /** Parents a commit we read may have (Git allows octopus merges; ours have <= 2). */
 export const PARENTS_MAX: i32 = 8;
 const LINE_MAX: i32 = 256;

@@ -6,7 +6,7 @@
 import { E_INVAL, E_LIMIT, E_NOTFOUND, E_STATE, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, REF_NAME_MAX } from "./backend";
 import { Buf } from "./buf";
-import { buildCommit, CommitInfo, validExtraHeaders, validIdentity, validMessage } from "./commit";
+import { buildCommit, CommitInfo, CommitSigner, validExtraHeaders, validIdentity, validMessage } from "./commit";
 import { DiffCursor } from "./diff";
 import { OBJECT_MAX } from "./limits";
 import { Merger } from "./merge";
@@ -31,6 +31,8 @@ export class Store {
   private readonly head: usize = heap.alloc(ID_LEN);
   private readonly tmp: usize = heap.alloc(ID_LEN);
   private readonly root: usize = heap.alloc(ID_LEN);
+  /** Signs every commit this store writes (its own, merges, sync_commit), or null. */
+  signer: CommitSigner | null = null;
 
   // List cursor.
   private readonly listReader: TreeReader = new TreeReader();
@@ -307,13 +309,25 @@ export class Store {
     buildCommit(body, this.root, parents, parentCount, author, authorLen, timeSec, extra, extraLen, msg, msgLen);
     heap.free(parents);
     rc = body.err;
-    if (rc == OK) rc = this.backend.put(OBJ_COMMIT, body.ptr, body.len, idOut);
+    if (rc == OK) rc = this.putCommit(body.ptr, body.len, idOut);
     body.free();
     if (rc < 0) return rc;
     rc = this.backend.setRef(this.branch, this.branchLen, hasHead ? this.head : 0, idOut);
     if (rc < 0) return rc;
     this.stage.clear();
     return OK;
+  }
+
+  /** Stores a commit body, signed first when the store has a signer. */
+  putCommit(body: usize, n: i32, idOut: usize): i32 {
+    const signer = this.signer;
+    if (signer === null) return this.backend.put(OBJ_COMMIT, body, n, idOut);
+    const cap = n + signer.overhead();
+    const signed = heap.alloc(<usize>cap);
+    let rc = signer.sign(signed, cap, body, n);
+    if (rc >= 0) rc = this.backend.put(OBJ_COMMIT, signed, rc, idOut);
+    heap.free(signed);
+    return rc;
   }
 
   /**

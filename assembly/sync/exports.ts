@@ -43,15 +43,16 @@ export function sync_graft(h: i32, base: usize, src: usize, prefixes: usize, pre
 
 /** Writes a commit (author = committer = who, at timeSec UTC) and stores it. */
 export function sync_commit(h: i32, tree: usize, parents: usize, nParents: i32, who: usize, whoLen: i32, timeSec: i64, msg: usize, msgLen: i32, idOut: usize): i32 {
-  const b = backendOf(h);
-  if (b == null) return E_INVAL;
+  const s = storeOf(h);
+  if (s == null) return E_INVAL;
   if (nParents < 0 || nParents > MAX_PARENTS || whoLen < 0 || whoLen > 200 || msgLen < 0) return E_INVAL;
   if (!inMemory(tree, ID_LEN) || !inMemory(parents, nParents * ID_LEN) || !inMemory(who, whoLen) || !inMemory(msg, msgLen) || !inMemory(idOut, ID_LEN)) return E_BOUNDS;
   const cap = 70 + 72 * nParents + 2 * (whoLen + 34) + 1 + msgLen;
   if (cap > OBJ_MAX) return E_LIMIT;
   const buf = heap.alloc(<usize>cap);
   const n = writeCommit(buf, cap, tree, parents, nParents, who, whoLen, timeSec, msg, msgLen);
-  const rc = n < 0 ? n : b.put(3, buf, n, idOut);
+  // Through the store, so a device store signs it (docs/provenance.md).
+  const rc = n < 0 ? n : s.putCommit(buf, n, idOut);
   heap.free(buf);
   return rc;
 }
@@ -78,6 +79,16 @@ export function sync_open(h: i32, role: i32, name: usize, nameLen: i32, write: u
   }
   sessions.push(s);
   return sessions.length;
+}
+
+/** Gateway session: the device's Ed25519 public key (32 bytes) its commits must be signed with. */
+export function sync_signer(s: i32, pk: usize): i32 {
+  const x = sessionOf(s);
+  if (x == null) return E_NOTFOUND;
+  if (x.role != ROLE_GATEWAY) return E_INVAL;
+  if (!inMemory(pk, 32)) return E_BOUNDS;
+  x.setSigner(pk);
+  return OK;
 }
 
 export function sync_close(s: i32): i32 {

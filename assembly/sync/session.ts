@@ -10,7 +10,7 @@
 // cursors (MAX_DEPTH levels); the chain of pending commits is addressed through
 // NCP checkpoints, so nothing grows with history or batch size. The receiver
 // holds at most `quarantineCap` bytes of not-yet-accepted objects.
-import { E_CONFLICT, E_CORRUPT, E_DENIED, E_LIMIT, E_NOTFOUND, E_PROTO, E_STATE, E_UNSUPPORTED, OK } from "../abi/errors";
+import { E_AUTH, E_CONFLICT, E_CORRUPT, E_DENIED, E_LIMIT, E_NOTFOUND, E_PROTO, E_STATE, E_UNSUPPORTED, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../store/backend";
 import {
   BackendSource,
@@ -23,6 +23,7 @@ import {
   sameEntry,
   TreeCursor,
 } from "./gitobj";
+import { commitVerify } from "../identity/commit-sign";
 import { Layered, objectId, Quarantine } from "./quarantine";
 import {
   A_ACK,
@@ -90,6 +91,9 @@ export class Session {
   private ackRefLen: i32 = 0;
   private writeP: usize;
   private writeLen: i32;
+  /** Gateway: the device key every received commit must be signed with (docs/provenance.md). */
+  private signer: usize = heap.alloc(32);
+  private hasSigner: bool = false;
 
   // ---- sending side
   private head: usize = heap.alloc(ID_LEN);
@@ -216,6 +220,7 @@ export class Session {
     heap.free(this.path);
     heap.free(this.reason);
     heap.free(this.writeP);
+    heap.free(this.signer);
     heap.free(this.outRef);
     heap.free(this.inRef);
     if (this.ackRef != 0) heap.free(this.ackRef);
@@ -238,6 +243,12 @@ export class Session {
   }
 
   // ================================================================ host API
+
+  /** Gateway: commits are accepted only when signed with Ed25519 key pk (32 bytes). */
+  setSigner(pk: usize): void {
+    memory.copy(this.signer, pk, 32);
+    this.hasSigner = true;
+  }
 
   /** Consumes one whole message. OK, E_STATE once ended, or the error that ended it. */
   receive(p: usize, n: i32): i32 {
@@ -421,6 +432,13 @@ export class Session {
     const rc = this.complete(tree, OBJ_TREE, 0);
     if (rc == E_NOTFOUND) return rc;
     if (rc != OK) return this.deny(rc, commitId, "tree is malformed or too deep");
+    if (this.role == ROLE_GATEWAY) {
+      // Provenance: the device's own key signed this commit (its id covers the signature).
+      if (!this.hasSigner) return this.deny(E_AUTH, commitId, "no public key enrolled for this device: its signatures cannot be checked");
+      const v = commitVerify(Quarantine.body(r), Quarantine.len(r), this.signer);
+      if (v == E_NOTFOUND) return this.deny(E_AUTH, commitId, "commit is not signed");
+      if (v != OK) return this.deny(E_AUTH, commitId, "commit signature does not verify against this device's key");
+    }
     memory.fill(this.ptree1, 0, ID_LEN);
     if (this.ch.nParents > 1) {
       if (this.role == ROLE_DEVICE) return this.deny(E_DENIED, commitId, "views are linear");

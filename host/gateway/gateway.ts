@@ -7,13 +7,13 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core } from "../runtime/index.ts";
-import { type SyncEvent, SyncSession, SyncStore } from "../sync/core.ts";
+import { type SyncEvent, SyncSession, SyncStore, unhex } from "../sync/core.ts";
 import { setPath, treeOf } from "../sync/objects.ts";
 import { DataDir } from "./persist.ts";
 
 export interface DeviceRecord {
   name: string;
-  /** The device's Ed25519 public key, 64 hex digits (its certificate's subject). */
+  /** The device's Ed25519 public key, 64 hex digits (its certificate's subject): every commit it sends must be signed by it. */
   publicKey?: string;
   /** Path prefixes the device may write (from its certificate). */
   write: string[];
@@ -53,6 +53,8 @@ export class GatewayConnection {
     private readonly closeFn: () => void,
   ) {
     this.session = new SyncSession(gw.store, "gateway", device.name, device.write, 1 << 20);
+    // Without a key every commit is refused (the session says why).
+    if (device.publicKey) this.session.setSigner(unhex(device.publicKey));
     this.flush();
   }
 

@@ -3,6 +3,7 @@
 // deterministic signals, syncing through whatever link the host gives it, and
 // merging the owner's view (config) into its main when one arrives.
 import { encode } from "cbor-x";
+import { rng } from "../flash/sim.ts";
 import { DeviceIdentity } from "../identity/device.ts";
 import { Core, type FlashDevice } from "../runtime/index.ts";
 import { CoreStore } from "../store/index.ts";
@@ -17,6 +18,8 @@ export interface DeviceOptions {
   clock?: () => number;
   /** The device's flash partition; without one the store is in memory (lost at reboot). */
   flash?: FlashDevice;
+  /** Seeds the core's random_bytes (so its key and commit ids repeat for a seed); default: node:crypto. */
+  seed?: number;
 }
 
 const QUARANTINE = 8192;
@@ -42,6 +45,7 @@ export class SimDevice {
   /** Commits the gateway has acknowledged (latest). */
   acked: string | null = null;
   private pending = new Map<string, unknown[]>();
+  private readonly random: ((out: Uint8Array) => void) | undefined;
 
   constructor(opts: DeviceOptions) {
     this.name = opts.name;
@@ -49,7 +53,13 @@ export class SimDevice {
     this.read = opts.read ?? [`config/${opts.name}`];
     this.clock = opts.clock ?? (() => Date.now() / 1000);
     this.flash = opts.flash;
-    this.core = new Core("release", { flash: this.flash });
+    if (opts.seed !== undefined) {
+      const next = rng(opts.seed);
+      this.random = (out) => {
+        for (let i = 0; i < out.length; i++) out[i] = Math.floor(next() * 256);
+      };
+    }
+    this.core = this.newCore();
     this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
     this.staged = new CoreStore(this.core, this.store.handle);
     this.identity = new DeviceIdentity(this.core);
@@ -64,7 +74,7 @@ export class SimDevice {
   /** Power comes back after a cut: a fresh core mounts the flash store and recovers it. */
   reboot(): void {
     this.disconnect();
-    this.core = new Core("release", { flash: this.flash });
+    this.core = this.newCore();
     this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
     this.staged = new CoreStore(this.core, this.store.handle);
     this.identity = new DeviceIdentity(this.core);
@@ -72,10 +82,19 @@ export class SimDevice {
     this.init();
   }
 
-  /** First boot: a root commit with an empty tree, so merges always have the device's own first parent. */
+  private newCore(): Core {
+    return new Core("release", { flash: this.flash, random: this.random });
+  }
+
+  /**
+   * Every commit this store writes is signed with the device key in the core
+   * (provenance_store_sign). First boot: a root commit with an empty tree, so
+   * merges always have the device's own first parent.
+   */
   private init(): void {
     // The key is created on first boot and read back from the secret area after.
     this.identity.init();
+    if (this.core.call("provenance_store_sign", this.store.handle, 1) < 0) throw new Error(`${this.name}: provenance_store_sign failed`);
     if (this.store.ref("main")) return;
     const empty = this.store.put(OBJ_TREE, new Uint8Array(0));
     const id = this.store.commit(empty, [], this.who, this.clock(), "first boot\n");

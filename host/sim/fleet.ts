@@ -87,8 +87,9 @@ export function runFleet(o: FleetOptions): FleetResult {
     const name = `dev${String(i).padStart(3, "0")}`;
     const rec = { name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] };
     const flash = o.flash || o.powerCut ? new SimFlash({ size: 512 * 1024, seed: o.seed * 1000 + i }) : null;
-    const dev = new SimDevice({ ...rec, clock, flash: flash ?? undefined });
-    if (!gw.devices.has(name)) gw.enroll({ ...rec, publicKey: dev.publicKey });
+    const dev = new SimDevice({ ...rec, clock, flash: flash ?? undefined, seed: o.seed * 1000 + i });
+    // Enrollment records the device's key: the gateway checks every commit's signature against it.
+    if (gw.devices.get(name)?.publicKey !== dev.publicKey) gw.enroll({ ...rec, publicKey: dev.publicKey });
     slots.push({
       dev,
       flash,

@@ -205,6 +205,13 @@ export class SyncSession {
     );
   }
 
+  /** Gateway: the device's Ed25519 public key; commits not signed by it are refused (sync_signer). */
+  setSigner(publicKey: Uint8Array): void {
+    if (publicKey.length !== 32) throw new RangeError("an Ed25519 public key is 32 bytes");
+    this.store.core.write(this.msg, publicKey);
+    ok(this.store.core.call("sync_signer", this.handle, this.msg), "sync_signer");
+  }
+
   /** Feeds one whole message; returns the core's code (negative once the session ended). */
   receive(m: Uint8Array): number {
     if (m.length === 0 || m.length > MSG_MAX) return -1;

@@ -28,7 +28,22 @@ function gateway(): Gateway {
 }
 
 async function scenario(gw: Gateway, url: string): Promise<void> {
-  const r = await runLive({ devices: 4, names, gateway: url, durationMs: 2500, seed: 3, sampleMs: 200, commitMs: 500, settleMs: 4000 });
+  const r = await runLive({
+    devices: 4,
+    names,
+    gateway: url,
+    durationMs: 2500,
+    seed: 3,
+    sampleMs: 200,
+    commitMs: 500,
+    settleMs: 4000,
+    // Enrollment carries each device's key; the gateway verifies every commit against it.
+    enroll: (d) => {
+      const rec = gw.devices.get(d.name);
+      assert.ok(rec);
+      gw.enroll({ ...rec, publicKey: d.publicKey });
+    },
+  });
   const byName = new Map(r.devices.map((d) => [d.dev.name, d]));
   for (const n of names.slice(0, 3)) {
     const d = byName.get(n);

@@ -4,14 +4,23 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { test } from "node:test";
+import nacl from "tweetnacl";
+import { signCommit } from "../../host/export/sign.ts";
 import { Gateway, type GatewayConnection } from "../../host/gateway/gateway.ts";
+import { Core } from "../../host/runtime/index.ts";
 import { SimDevice } from "../../host/sim/device.ts";
 import { hex, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/sync/core.ts";
 import { treeBody } from "../../host/sync/objects.ts";
 
 const enc = new TextEncoder();
+// The hostile device is enrolled with its own key and signs what it forges
+// (so each attack below is refused for the reason it tests); the signature
+// attacks use other keys or none.
+const evilKey = nacl.sign.keyPair();
+const otherKey = nacl.sign.keyPair();
+const signer = new Core("gateway");
 const devices = [
-  { name: "evil", write: ["sensors/evil"], read: ["config/evil"] },
+  { name: "evil", write: ["sensors/evil"], read: ["config/evil"], publicKey: hex(evilKey.publicKey) },
   { name: "good", write: ["sensors/good"], read: ["config/good"] },
 ];
 
@@ -27,10 +36,16 @@ function objs(list: [number, Uint8Array][]): Uint8Array {
   return new Uint8Array(parts);
 }
 
-function commitBody(tree: string, parents: string[], msg = "x\n"): Uint8Array {
+function unsignedCommit(tree: string, parents: string[], msg = "x\n"): Uint8Array {
   return enc.encode(
     `tree ${tree}\n${parents.map((p) => `parent ${p}\n`).join("")}author evil <e@x> 1700000000 +0000\ncommitter evil <e@x> 1700000000 +0000\n\n${msg}`,
   );
+}
+
+/** A commit body signed by key (default: the evil device's own, enrolled key). */
+function commitBody(tree: string, parents: string[], msg = "x\n", key: Uint8Array | null = evilKey.secretKey): Uint8Array {
+  const body = unsignedCommit(tree, parents, msg);
+  return key ? signCommit(signer, body, key) : body;
 }
 
 function hello(mine: string, yours: string): Uint8Array {
@@ -59,6 +74,7 @@ function rig(): Rig {
   );
   // An honest device on the same gateway, driven synchronously.
   const good = new SimDevice({ name: "good", clock: () => 1_700_000_000 });
+  gw.enroll({ ...(devices[1] as (typeof devices)[1]), publicKey: good.publicKey });
   const q: [boolean, Uint8Array][] = [];
   const gc = gw.connect(
     "good",
@@ -89,8 +105,12 @@ function goodStillSyncs(r: Rig): void {
   assert.equal(r.gw.store.ref("devices/good"), r.good.head, "the honest device's commit was accepted");
 }
 
-/** A root commit writing `path`, as the evil device would send it. */
-function rootCommit(path: string): { list: [number, Uint8Array][]; commit: string } {
+/** A root commit writing `path`, as the evil device would send it (signed by key, or unsigned). */
+function rootCommit(
+  path: string,
+  key: Uint8Array | null = evilKey.secretKey,
+  msg = "x\n",
+): { list: [number, Uint8Array][]; commit: string } {
   const segs = path.split("/");
   const list: [number, Uint8Array][] = [];
   const blob = enc.encode("\x18\x2a");
@@ -103,7 +123,7 @@ function rootCommit(path: string): { list: [number, Uint8Array][]; commit: strin
     id = gitId(OBJ_TREE, body);
     mode = "40000";
   }
-  const c = commitBody(id, []);
+  const c = commitBody(id, [], msg, key);
   list.push([OBJ_COMMIT, c]);
   return { list, commit: gitId(OBJ_COMMIT, c) };
 }
@@ -202,4 +222,70 @@ test("a flood of unreferenced objects hits the quarantine bound and closes the c
   assert.ok(r.closed(), "closed before 1.6 MB were held");
   assert.equal(r.gw.store.has(gitId(OBJ_BLOB, blob)), false);
   goodStillSyncs(r);
+});
+
+/** Sends a root commit (its objects) and checks the gateway refused it for a bad signature, storing nothing. */
+function refusedForSignature(list: [number, Uint8Array][], reason: RegExp): void {
+  const r = rig();
+  r.conn.receive(hello(ZERO, ZERO));
+  r.conn.receive(objs(list));
+  const rej = r.sent.find((m) => m[0] === 5);
+  assert.ok(rej, "REJECT sent");
+  assert.equal(((rej[1] as number) << 24) >> 24, -6, "code E_AUTH");
+  assert.match(rejectReason(r.sent), reason);
+  assert.ok(r.closed(), "connection closed");
+  assert.equal(r.gw.store.ref("devices/evil"), null, "branch not created");
+  assert.equal(r.gw.stats.commitsAccepted, 0);
+  for (const [t, b] of list) if (t === OBJ_COMMIT) assert.equal(r.gw.store.has(gitId(t, b)), false, "commit not stored");
+  goodStillSyncs(r);
+}
+
+test("an unsigned commit is refused", () => {
+  refusedForSignature(rootCommit("sensors/evil/temp", null).list, /not signed/);
+});
+
+test("a commit signed by another key than the device's is refused", () => {
+  refusedForSignature(rootCommit("sensors/evil/temp", otherKey.secretKey).list, /does not verify/);
+});
+
+test("a commit with any byte changed after signing is refused", () => {
+  const { list } = rootCommit("sensors/evil/temp");
+  const signed = list[list.length - 1]?.[1] as Uint8Array;
+  const text = Buffer.from(signed).toString("latin1");
+  // The author line, the message, and a base64 character inside the armor
+  // (not the last one before "=": its low bits are padding, RFC 4648 §3.5).
+  const positions = [text.indexOf("author ") + 8, text.length - 2, text.indexOf("-----BEGIN SSH SIGNATURE-----") + 60];
+  for (const at of positions) {
+    const changed = new Uint8Array(signed);
+    changed[at] = (changed[at] as number) === 0x41 ? 0x42 : 0x41;
+    refusedForSignature([...list.slice(0, -1), [OBJ_COMMIT, changed]], /does not verify|not signed/);
+  }
+});
+
+test("a valid signature over a different commit is refused", () => {
+  // Same tree, another message: the evil device's real signature of commit A
+  // spliced into commit B.
+  const a = rootCommit("sensors/evil/temp", evilKey.secretKey, "a\n");
+  const b = rootCommit("sensors/evil/temp", null, "b\n");
+  const sigA = Buffer.from(a.list[a.list.length - 1]?.[1] as Uint8Array).toString("latin1");
+  const header = sigA.slice(sigA.indexOf("gpgsig-sha256 "), sigA.indexOf("\n\n") + 1);
+  const bodyB = Buffer.from(b.list[b.list.length - 1]?.[1] as Uint8Array).toString("latin1");
+  const eoh = bodyB.indexOf("\n\n") + 1;
+  const spliced = new Uint8Array(Buffer.from(bodyB.slice(0, eoh) + header + bodyB.slice(eoh), "latin1"));
+  assert.ok(Buffer.from(spliced).toString().includes("-----END SSH SIGNATURE-----\n\nb\n"));
+  refusedForSignature([...b.list.slice(0, -1), [OBJ_COMMIT, spliced]], /does not verify/);
+});
+
+test("a device enrolled without a public key gets nothing accepted", () => {
+  const gw = new Gateway({ devices: [{ name: "keyless", write: ["sensors/keyless"], read: [] }] });
+  const sent: Uint8Array[] = [];
+  const conn = gw.connect(
+    "keyless",
+    (m) => sent.push(m),
+    () => {},
+  );
+  conn.receive(hello(ZERO, ZERO));
+  conn.receive(objs(rootCommit("sensors/keyless/t").list));
+  assert.match(rejectReason(sent), /no public key/);
+  assert.equal(gw.store.ref("devices/keyless"), null);
 });
