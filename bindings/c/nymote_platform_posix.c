@@ -1,5 +1,5 @@
 /*
- * The platform layer on a POSIX host (Linux, macOS): /dev/urandom, the system
+ * The platform layer on a POSIX host (Linux, macOS): /dev/urandom (nymote_random_file.c), the system
  * clocks, stderr for the log, a file for the data partition (NYMOTE_FLASH, default
  * nymote-flash.bin, NYMOTE_FLASH_SIZE bytes), file descriptors for the byte link
  * (nymote_posix_set_link) and simulated peripherals (nymote_sim_periph.c).
@@ -34,22 +34,6 @@ int32_t nymote_platform_init(void) {
 }
 
 void nymote_platform_deinit(void) { nymote_flash_file_close(); }
-
-int32_t nymote_random(uint8_t *buf, size_t len) {
-  int fd = open("/dev/urandom", O_RDONLY);
-  if (fd < 0) return NYMOTE_E_IO;
-  while (len > 0) {
-    ssize_t n = read(fd, buf, len);
-    if (n <= 0) {
-      close(fd);
-      return NYMOTE_E_IO;
-    }
-    buf += n;
-    len -= (size_t)n;
-  }
-  close(fd);
-  return NYMOTE_OK;
-}
 
 int64_t nymote_clock_ms(void) {
   struct timespec ts;

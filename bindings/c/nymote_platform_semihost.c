@@ -1,13 +1,11 @@
 /*
  * The platform layer on QEMU's virt board through ARM/RISC-V semihosting (picolibc
- * --oslib=semihost): the host's /dev/urandom, the semihosting clocks, the
+ * --oslib=semihost): the host's /dev/urandom (nymote_random_file.c), the semihosting clocks, the
  * semihosting console for the log and a host file for the data partition
  * (nymote-flash.bin in QEMU's working directory). There is no byte link.
  */
-#include <fcntl.h>
 #include <semihost.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "nymote_flash_file.h"
 #include "nymote_platform.h"
@@ -22,22 +20,6 @@
 int32_t nymote_platform_init(void) { return nymote_flash_file_open(NYMOTE_FLASH_PATH, NYMOTE_FLASH_SIZE); }
 
 void nymote_platform_deinit(void) { nymote_flash_file_close(); }
-
-int32_t nymote_random(uint8_t *buf, size_t len) {
-  int fd = open("/dev/urandom", O_RDONLY);
-  if (fd < 0) return NYMOTE_E_IO;
-  while (len > 0) {
-    ssize_t n = read(fd, buf, len);
-    if (n <= 0) {
-      close(fd);
-      return NYMOTE_E_IO;
-    }
-    buf += n;
-    len -= (size_t)n;
-  }
-  close(fd);
-  return NYMOTE_OK;
-}
 
 /* SYS_TIME has one-second resolution: good enough for timestamps, and 0 ("unknown")
  * is never returned by a host with a set clock. */

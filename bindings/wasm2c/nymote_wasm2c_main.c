@@ -61,7 +61,8 @@ int main(void) {
   Z_nymote_app_instantiate(&app, &host);
 #ifdef NYMOTE_SELFTEST
   int32_t failed = (int32_t)Z_nymote_appZ_selftest_run(&app);
-  printf("nymote: selftest %s (%ld)\n", failed == 0 ? "passed" : "FAILED", (long)failed);
+  printf("nymote: selftest %s (%ld failed of %ld checks)\n", failed == 0 ? "passed" : "FAILED", (long)failed,
+         (long)(int32_t)Z_nymote_appZ_selftest_checks(&app));
   result = failed == 0 ? 0 : 1;
 #else
   Z_nymote_appZ_setup(&app);

@@ -38,6 +38,7 @@ export function buildNative(board: Board, outDir: string, opts: { selftest?: boo
     B("wasm2c/nymote_wasm2c_main.c"),
     B("c/nymote_imports.c"),
     B("c/nymote_flash_file.c"),
+    B("c/nymote_random_file.c"),
     B("c/nymote_sim_periph.c"),
     B(`c/nymote_platform_${tc.platform}.c`),
     join(WASM2C_RUNTIME, "wasm-rt-impl.c"),

@@ -84,6 +84,8 @@ export async function runSelftest(opts: { board: string; out?: string }): Promis
   process.stdout.write("\n\n");
   const rows: (string | number)[][] = [
     ["result", r.passed ? "passed" : `FAILED (exit ${r.status})`],
+    ["checks", r.checks ?? "?"],
+    ["run time (ms)", r.runMs],
     ["module bytes", r.wasm.wasmBytes],
   ];
   if (r.elf) rows.push(["ELF text", r.elf.text], ["ELF data", r.elf.data], ["ELF bss", r.elf.bss]);

@@ -16,6 +16,10 @@ export interface SelftestResult {
   board: string;
   passed: boolean;
   status: number;
+  /** Checks run, as the native runner reported them. */
+  checks: number | null;
+  /** Wall time of the native run (QEMU included), ms. */
+  runMs: number;
   output: string;
   wasm: SizeReport;
   elf: ElfSizes | null;
@@ -37,13 +41,18 @@ export async function selftest(opts: { board: string; outDir?: string; entry?: s
   progress(`compiling natively with ${board.toolchain.cc}`);
   const native = buildNative(board, outDir, { selftest: true });
   progress(`running ${board.toolchain.run?.[0] ?? native.elf}`);
+  const t0 = performance.now();
   const run = runNative(board, native.elf, outDir);
+  const runMs = Math.round(performance.now() - t0);
+  const counted = /selftest \w+ \(\d+ failed of (\d+) checks\)/.exec(run.output);
   if (run.status !== 0 && !/selftest (passed|FAILED)/.test(run.output))
     throw new BuildError(`the self-test did not run to completion on ${board.name} (exit ${run.status}):\n${run.output}`);
   return {
     board: board.name,
     passed: run.status === 0,
     status: run.status,
+    checks: counted ? Number(counted[1]) : null,
+    runMs,
     output: run.output,
     wasm: image.manifest.sizes,
     elf: native.sizes,

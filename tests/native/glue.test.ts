@@ -50,6 +50,7 @@ test("platform layer and import glue compile warning-free on the host", () => {
     `-I${B("c")}`,
     B("c/nymote_imports.c"),
     B("c/nymote_flash_file.c"),
+    B("c/nymote_random_file.c"),
     B("c/nymote_sim_periph.c"),
     B("c/nymote_platform_posix.c"),
   ]);
@@ -65,6 +66,7 @@ test("semihosting platform compiles warning-free for rv32imc with picolibc", () 
     `-I${B("c")}`,
     B("c/nymote_imports.c"),
     B("c/nymote_flash_file.c"),
+    B("c/nymote_random_file.c"),
     B("c/nymote_platform_semihost.c"),
   ]);
 });
