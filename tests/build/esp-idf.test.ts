@@ -51,7 +51,10 @@ function platformFunctions(): string[] {
 for (const [name, files] of [
   ["ESP-IDF", [idf("main/nymote_platform_esp.c")]],
   ["POSIX", ["c/nymote_platform_posix.c", "c/nymote_random_file.c", "c/nymote_flash_file.c", "c/nymote_sim_periph.c"].map(bindings)],
-  ["semihosting", ["c/nymote_platform_semihost.c", "c/nymote_random_file.c", "c/nymote_flash_file.c", "c/nymote_sim_periph.c"].map(bindings)],
+  [
+    "semihosting",
+    ["c/nymote_platform_semihost.c", "c/nymote_random_file.c", "c/nymote_flash_file.c", "c/nymote_sim_periph.c"].map(bindings),
+  ],
 ] as const) {
   test(`the ${name} platform defines every platform function`, () => {
     const src = files.map((f) => readFileSync(f, "utf8")).join("\n");
