@@ -13,19 +13,30 @@ import nacl from "tweetnacl";
 import { compile, repoRoot } from "../host/build/compile.ts";
 import { createCrypto } from "../host/crypto/index.ts";
 
-function opsPerSec(fn: () => void, ms = 300): number {
-  const warm = performance.now();
-  while (performance.now() - warm < ms / 5) fn();
-  let n = 0;
+// Rates by wall clock and by this process's CPU time (process.cpuUsage, user +
+// system). Each row runs its implementations in ROUNDS interleaved slices, so a
+// change in the machine's load during the run hits all of them alike; the CPU
+// column does not count time the process waited for a core.
+const ROUNDS = 4;
+const SLICE_MS = 100;
+type Rate = { n: number; wallMs: number; cpuMs: number };
+
+function slice(fn: () => void, ms: number, acc: Rate): void {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < ms) {
     fn();
-    n++;
+    acc.n++;
     t = performance.now();
   }
-  return (n * 1000) / (t - t0);
+  const cpu = process.cpuUsage(c0);
+  acc.wallMs += t - t0;
+  acc.cpuMs += (cpu.user + cpu.system) / 1000;
 }
+
+const wallRate = (r: Rate) => (r.n * 1000) / r.wallMs;
+const cpuRate = (r: Rate) => (r.n * 1000) / r.cpuMs;
 
 type Row = { op: string; cells: Record<string, (() => void) | null> };
 const IMPLS = ["nymote gateway", "nymote release", "tweetnacl", "@noble", "sodium-native"] as const;
@@ -135,22 +146,36 @@ function rows(): Row[] {
 }
 
 const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toFixed(1));
+const ratio = (x: number) => `${x.toFixed(2)}x`;
 
 async function speed(): Promise<void> {
-  console.log(`| operation | ${IMPLS.join(" | ")} | gateway / tweetnacl | sodium-native / gateway |`);
-  console.log(`| --- |${" ---: |".repeat(IMPLS.length + 2)}`);
+  const cols = ["gateway / tweetnacl wall", "CPU", "sodium-native / gateway wall", "CPU", "sodium-native / release wall", "CPU"];
+  console.log(`| operation | ${IMPLS.join(" | ")} | ${cols.join(" | ")} |`);
+  console.log(`| --- |${" ---: |".repeat(IMPLS.length + cols.length)}`);
   for (const row of rows()) {
-    const r: Record<string, number> = {};
-    for (const impl of IMPLS) {
-      const fn = row.cells[impl];
-      if (fn) r[impl] = opsPerSec(fn);
+    const impls = IMPLS.filter((i) => row.cells[i]);
+    const r: Record<string, Rate> = {};
+    for (const impl of impls) {
+      slice(row.cells[impl] as () => void, SLICE_MS / 4, { n: 0, wallMs: 0, cpuMs: 0 }); // warm-up
+      r[impl] = { n: 0, wallMs: 0, cpuMs: 0 };
     }
-    const gw = r["nymote gateway"];
-    const vsNacl = r.tweetnacl ? `${(gw / r.tweetnacl).toFixed(1)}x` : "n/a";
-    const vsSodium = `${(r["sodium-native"] / gw).toFixed(2)}x`;
-    console.log(`| ${row.op} | ${IMPLS.map((i) => (r[i] === undefined ? "n/a" : fmt(r[i]))).join(" | ")} | ${vsNacl} | ${vsSodium} |`);
+    for (let k = 0; k < ROUNDS; k++) for (const impl of impls) slice(row.cells[impl] as () => void, SLICE_MS, r[impl]);
+    // a / b as rates: how many times faster a is than b.
+    const vs = (a: string, b: string) =>
+      r[a] && r[b] ? [ratio(wallRate(r[a]) / wallRate(r[b])), ratio(cpuRate(r[a]) / cpuRate(r[b]))] : ["n/a", "n/a"];
+    const cells = IMPLS.map((i) => (r[i] ? fmt(wallRate(r[i])) : "n/a"));
+    const ratios = [
+      ...vs("nymote gateway", "tweetnacl"),
+      ...vs("sodium-native", "nymote gateway"),
+      ...vs("sodium-native", "nymote release"),
+    ];
+    console.log(`| ${row.op} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
   }
-  console.log("\nops/s, higher is better; nymote includes copying arguments into and out of Wasm memory.");
+  console.log(
+    "\nops/s by wall clock, higher is better; nymote includes copying arguments into and out of Wasm memory." +
+      `\nRatios from the same interleaved slices (${ROUNDS} x ${SLICE_MS} ms per implementation), by wall clock and by` +
+      ' process CPU time (process.cpuUsage); "sodium-native / gateway" is how many times slower nymote is than libsodium.',
+  );
 }
 
 // Wasm bytes at -Oz: a release module with only the runtime exports, and the
