@@ -106,9 +106,18 @@ export function geToCached(c: usize, p: usize): void {
   feCopy(py(c), FB);
 }
 
+// The last step of addition and doubling: the "completed" point (E, F, G, H)
+// in FE_, FF, FG, FH to extended r = (E F, G H, F G, E H). withT = false skips T
+// (one multiplication) when r is only doubled next, as doubling does not read T.
+function completed(r: usize, withT: bool): void {
+  feMul(px(r), FE_, FF);
+  feMul(py(r), FG, FH);
+  if (withT) feMul(pt(r), FE_, FH);
+  feMul(pz(r), FF, FG);
+}
+
 // r = p + q (neg = 0) or p - q (neg = 1), q cached; "add-2008-hwcd-3". r may
-// alias p. withT = false skips T(r) (one multiplication) when r is only doubled
-// next, as doubling does not read T. neg and withT are public values.
+// alias p. neg and withT (see completed) are public values.
 function addCached(r: usize, p: usize, q: usize, neg: bool, withT: bool): void {
   feSub(FA, py(p), px(p));
   feAdd(FB, py(p), px(p));
@@ -131,10 +140,7 @@ function addCached(r: usize, p: usize, q: usize, neg: bool, withT: bool): void {
     feAdd(FG, FD, FC);
   }
   feAdd(FH, FB, FA);
-  feMul(px(r), FE_, FF);
-  feMul(py(r), FG, FH);
-  if (withT) feMul(pt(r), FE_, FH);
-  feMul(pz(r), FF, FG);
+  completed(r, withT);
 }
 
 // r = 2p, "dbl-2008-hwcd" with a = -1 and every intermediate negated (the signs
@@ -151,10 +157,7 @@ export function geDouble(r: usize, p: usize, withT: bool): void {
   feSub(FE_, FH, FE_);
   feSub(FG, FA, FB);
   feAdd(FF, FC, FG);
-  feMul(px(r), FE_, FF);
-  feMul(py(r), FG, FH);
-  if (withT) feMul(pt(r), FE_, FH);
-  feMul(pz(r), FF, FG);
+  completed(r, withT);
 }
 
 const ZI = memory.data(40);
@@ -243,11 +246,11 @@ function basePoint(): usize {
 let COMB: usize = 0; // 16 cached points, allocated by combInit
 const ACC = memory.data(<i32>POINT);
 const SEL = memory.data(<i32>POINT);
-const PT5 = memory.data(5 * <i32>POINT); // P_0 .. P_4, cached, during combInit
 
-// Public values only.
+// Public values only. P_0 .. P_4 (cached) live on the heap only meanwhile.
 function combInit(): void {
   COMB = heap.alloc(16 * POINT);
+  const PT5 = heap.alloc(5 * POINT);
   memory.copy(ACC, basePoint(), POINT);
   for (let t: usize = 0; t < 5; t++) {
     geToCached(PT5 + t * POINT, ACC);
@@ -259,6 +262,7 @@ function combInit(): void {
     for (let t: usize = 0; t < 4; t++) addCached(ACC, ACC, PT5 + t * POINT, ((u >> t) & 1) == 0, true);
     geToCached(COMB + u * POINT, ACC);
   }
+  heap.free(PT5);
 }
 
 // SEL = COMB[d] negated when neg == 1, reading every entry (d and neg are
