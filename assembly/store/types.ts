@@ -114,47 +114,84 @@ function joinOne(
   return rc;
 }
 
-// --- PN counter: tag { bstr writer => [uint inc, uint dec] } ------------------
-// Join: per writer, the larger inc and the larger dec (each writer only grows its own).
+/** tag, then a map or array header of count entries (major CBOR_MAP or
+ *  CBOR_ARRAY), then the entries already written to scratch. */
+function writeTagged(w: CborWriter, tag: u64, major: i32, count: u32, scratch: Sink): i32 {
+  w.tag(tag);
+  w.head(major, count);
+  w.raw(scratch.buf, scratch.w.length());
+  return w.finish();
+}
 
-export function mergePn(x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink): i32 {
-  const w = out.w;
+/**
+ * The two-way merge of the PN counter and the time-series log: walks the
+ * entries of x and y (tagged containers of major type `major`, sorted by their
+ * encodings) in order, calls entry(c, ka, kb, scratch) once per distinct key
+ * (c < 0: only x has it, at ka; c > 0: only y, at kb; 0: both; sx and sy stand
+ * just after the keys), and writes the tagged result. entry returns OK or an
+ * error, which stops the merge.
+ */
+function mergeSorted(
+  tag: u64,
+  major: i32,
+  x: usize,
+  xn: i32,
+  y: usize,
+  yn: i32,
+  out: Sink,
+  scratch: Sink,
+  entry: (c: i32, ka: usize, kb: usize, scratch: Sink) => i32,
+): i32 {
   const a = sx.at(x + TAG_HEAD, x + <usize>xn);
   const b = sy.at(y + TAG_HEAD, y + <usize>yn);
-  let na = a.head(CBOR_MAP);
-  let nb = b.head(CBOR_MAP);
+  let na = a.head(major);
+  let nb = b.head(major);
   if (na < 0 || nb < 0) return E_CORRUPT;
   let count: u32 = 0;
   let ka = na > 0 ? a.item() : 0;
   let kb = nb > 0 ? b.item() : 0;
   while (na > 0 || nb > 0) {
     const c = na > 0 && nb > 0 ? spanCmp(ka, a.p, kb, b.p) : na > 0 ? -1 : 1;
-    scratch.w.raw(c <= 0 ? ka : kb, <i32>(c <= 0 ? a.p - ka : b.p - kb));
-    let inc: u64 = 0;
-    let dec: u64 = 0;
-    if (c <= 0) {
-      if (a.head(CBOR_ARRAY) != 2) return E_CORRUPT;
-      inc = <u64>a.head(CBOR_UINT);
-      dec = <u64>a.head(CBOR_UINT);
-    }
-    if (c >= 0) {
-      if (b.head(CBOR_ARRAY) != 2) return E_CORRUPT;
-      const i2 = <u64>b.head(CBOR_UINT);
-      const d2 = <u64>b.head(CBOR_UINT);
-      if (i2 > inc) inc = i2;
-      if (d2 > dec) dec = d2;
-    }
-    scratch.w.array(2);
-    scratch.w.uint(inc);
-    scratch.w.uint(dec);
+    const rc = entry(c, ka, kb, scratch);
+    if (rc < 0) return rc;
     count++;
     if (c <= 0 && --na > 0) ka = a.item();
     if (c >= 0 && --nb > 0) kb = b.item();
   }
-  w.tag(TAG_PN);
-  w.map(count);
-  w.raw(scratch.buf, scratch.w.length());
-  return w.finish();
+  return writeTagged(out.w, tag, major, count, scratch);
+}
+
+// --- PN counter: tag { bstr writer => [uint inc, uint dec] } ------------------
+// Join: per writer, the larger inc and the larger dec (each writer only grows its own).
+
+export function mergePn(x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink): i32 {
+  return mergeSorted(TAG_PN, CBOR_MAP, x, xn, y, yn, out, scratch, pnEntry);
+}
+
+// One counter entry of the join: the writer key, then [max inc, max dec] of the
+// sides that hold it (sx, sy stand after the key).
+function pnEntry(c: i32, ka: usize, kb: usize, scratch: Sink): i32 {
+  const a = sx;
+  const b = sy;
+  scratch.w.raw(c <= 0 ? ka : kb, <i32>(c <= 0 ? a.p - ka : b.p - kb));
+  let inc: u64 = 0;
+  let dec: u64 = 0;
+  if (c <= 0) {
+    if (a.head(CBOR_ARRAY) != 2) return E_CORRUPT;
+    inc = <u64>a.head(CBOR_UINT);
+    dec = <u64>a.head(CBOR_UINT);
+  }
+  if (c >= 0) {
+    if (b.head(CBOR_ARRAY) != 2) return E_CORRUPT;
+    const i2 = <u64>b.head(CBOR_UINT);
+    const d2 = <u64>b.head(CBOR_UINT);
+    if (i2 > inc) inc = i2;
+    if (d2 > dec) dec = d2;
+  }
+  scratch.w.array(2);
+  scratch.w.uint(inc);
+  scratch.w.uint(dec);
+  return OK;
 }
 
 /** Sum of incs minus sum of decs (wrapping at 64 bits), or 0 for a value that is not a PN counter. */
@@ -274,7 +311,6 @@ function dotsMerge(b: Scan | null, nb: i64, x: Scan | null, nx: i64, y: Scan | n
  * element entries are scanned twice (count, then write) to write definite lengths.
  */
 export function mergeAwset(base: usize, bn: i32, x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink): i32 {
-  const w = out.w;
   let count: u32 = 0;
   const hb = bn > 0 ? sb.at(base + TAG_HEAD, base + <usize>bn) : null;
   const a = sx.at(x + TAG_HEAD, x + <usize>xn);
@@ -327,10 +363,7 @@ export function mergeAwset(base: usize, bn: i32, x: usize, xn: i32, y: usize, yn
     if (inA && --na > 0) ka = a.item();
     if (inC && --nc > 0) kc = c.item();
   }
-  w.tag(TAG_AWSET);
-  w.map(count);
-  w.raw(scratch.buf, scratch.w.length());
-  return w.finish();
+  return writeTagged(out.w, TAG_AWSET, CBOR_MAP, count, scratch);
 }
 
 const sx2 = new Scan();
@@ -415,27 +448,14 @@ export function awsetHas(p: usize, n: i32, elem: usize, en: i32): i32 {
 // integers sort numerically by their encodings), without duplicates. Merge: union.
 
 export function mergeLog(x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink): i32 {
-  const w = out.w;
-  const a = sx.at(x + TAG_HEAD, x + <usize>xn);
-  const b = sy.at(y + TAG_HEAD, y + <usize>yn);
-  let na = a.head(CBOR_ARRAY);
-  let nb = b.head(CBOR_ARRAY);
-  if (na < 0 || nb < 0) return E_CORRUPT;
-  let count: u32 = 0;
-  let ea = na > 0 ? a.item() : 0;
-  let eb = nb > 0 ? b.item() : 0;
-  while (na > 0 || nb > 0) {
-    const c = na > 0 && nb > 0 ? spanCmp(ea, a.p, eb, b.p) : na > 0 ? -1 : 1;
-    if (c <= 0) scratch.w.raw(ea, <i32>(a.p - ea));
-    else scratch.w.raw(eb, <i32>(b.p - eb));
-    count++;
-    if (c <= 0 && --na > 0) ea = a.item();
-    if (c >= 0 && --nb > 0) eb = b.item();
-  }
-  w.tag(TAG_LOG);
-  w.array(count);
-  w.raw(scratch.buf, scratch.w.length());
-  return w.finish();
+  return mergeSorted(TAG_LOG, CBOR_ARRAY, x, xn, y, yn, out, scratch, logEntry);
+}
+
+// One log entry of the union, from whichever side holds it (both: equal bytes).
+function logEntry(c: i32, ea: usize, eb: usize, scratch: Sink): i32 {
+  if (c <= 0) scratch.w.raw(ea, <i32>(sx.p - ea));
+  else scratch.w.raw(eb, <i32>(sy.p - eb));
+  return OK;
 }
 
 /** Appends [time, writer, value] to log [p, p+n) (n = 0: a new log), in order. */
