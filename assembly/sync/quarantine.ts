@@ -121,22 +121,6 @@ export class Quarantine extends ObjectSource {
     store<u8>(r, on ? 1 : 0, 33);
   }
 
-  /** Moves every marked record into the store, then drops them. */
-  flushMarked(b: Backend, scratchId: usize): i32 {
-    let off = 0;
-    while (off < this.used) {
-      const r = this.buf + <usize>off;
-      const len = <i32>load<u32>(r, 36);
-      if (load<u8>(r, 33) != 0) {
-        const rc = b.put(<i32>load<u8>(r, 32), r + <usize>REC_HEAD, len, scratchId);
-        if (rc < 0) return rc;
-      }
-      off += recSize(len);
-    }
-    this.compact(true);
-    return OK;
-  }
-
   /** Drops marked records (drop=true) or clears every mark (drop=false). */
   compact(drop: bool): void {
     let src = 0;

@@ -375,8 +375,10 @@ export class Session {
       objectId(type, body, len, this.id1);
       const inStore = this.b.has(this.id1);
       if (inStore < 0) return this.failLocal(inStore, "store failed");
-      if (inStore == 1) {
-        // A duplicate of something accepted: re-acknowledge where we are.
+      // A duplicate of something accepted: re-acknowledge where we are. Except a
+      // stored commit that extends the incoming branch: a power cut between its
+      // put and the ref update left it unreferenced, so it is accepted again.
+      if (inStore == 1 && !(type == OBJ_COMMIT && this.extendsIncoming(body, len))) {
         if (type == OBJ_COMMIT) this.ackPending = !idIsZero(this.inHead);
         continue;
       }
@@ -390,6 +392,12 @@ export class Session {
       if (rc < 0) return this.failPeer(E_LIMIT, "too many unaccepted objects");
     }
     return this.settle();
+  }
+
+  /** Whether commit body's first parent is the incoming head (a root: no head yet). */
+  private extendsIncoming(body: usize, len: i32): bool {
+    if (this.ch.parse(body, len) != OK) return false;
+    return this.ch.nParents == 0 ? idIsZero(this.inHead) : idEqual(this.ch.parent(0), this.inHead);
   }
 
   /** Accepts every quarantined commit that now extends the incoming branch. */
@@ -462,8 +470,10 @@ export class Session {
     }
     Quarantine.mark(r, true);
     memory.copy(this.id2, commitId, ID_LEN);
-    const f = this.q.flushMarked(this.b, this.id1);
+    let f = this.b.has(tree) == 1 ? OK : this.storeTree(tree, 0);
+    if (f == OK) f = this.b.put(OBJ_COMMIT, Quarantine.body(r), Quarantine.len(r), this.id1);
     if (f < 0) return this.failLocal(f, "store refused an object");
+    this.q.compact(true);
     const old: usize = idIsZero(this.inHead) ? 0 : this.inHead;
     const s = this.b.setRef(this.inRef, this.inRefLen, old, this.id2);
     if (s < 0) return this.failLocal(s, "ref update failed");
@@ -491,6 +501,31 @@ export class Session {
       if (rc != OK) return rc;
     }
     return rc;
+  }
+
+  /**
+   * Stores the quarantined objects of tree id that the store lacks, every tree
+   * after its entries (post-order). complete() takes a stored tree as complete,
+   * so a power cut between two puts must never leave a stored tree whose entries
+   * are not: arrival order (a tree before its entries, and resends after drops)
+   * does not give that.
+   */
+  private storeTree(id: usize, depth: i32): i32 {
+    const c = this.chkCur[depth];
+    let rc = c.open(this.q, id);
+    if (rc != OK) return rc;
+    while ((rc = c.next()) > 0) {
+      if (this.b.has(c.child) == 1) continue;
+      if (c.isTree) rc = this.storeTree(c.child, depth + 1);
+      else {
+        const b = this.q.find(c.child);
+        rc = b == 0 ? E_NOTFOUND : this.b.put(OBJ_BLOB, Quarantine.body(b), Quarantine.len(b), this.id1);
+      }
+      if (rc < 0) return rc;
+    }
+    if (rc < 0) return rc;
+    const t = this.q.find(c.id);
+    return t == 0 ? E_NOTFOUND : this.b.put(OBJ_TREE, Quarantine.body(t), Quarantine.len(t), this.id1);
   }
 
   /** 1 if id is on the first-parent chain of our outgoing (view) branch. */

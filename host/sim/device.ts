@@ -23,6 +23,8 @@ export interface DeviceOptions {
 }
 
 const QUARANTINE = 8192;
+/** Where the session keeps the owner's latest view (the incoming branch, docs/sync.md). */
+const VIEW_REF = "sync/remote";
 
 export class SimDevice {
   readonly name: string;
@@ -89,16 +91,22 @@ export class SimDevice {
   /**
    * Every commit this store writes is signed with the device key in the core
    * (provenance_store_sign). First boot: a root commit with an empty tree, so
-   * merges always have the device's own first parent.
+   * merges always have the device's own first parent. Every boot: a power cut may
+   * have landed between storing the owner's view (sync/remote) and merging it
+   * into main, and the session will not deliver that view again, so the merge is
+   * redone (a no-op when main already has it).
    */
   private init(): void {
     // The key is created on first boot and read back from the secret area after.
     this.identity.init();
     if (this.core.call("provenance_store_sign", this.store.handle, 1) < 0) throw new Error(`${this.name}: provenance_store_sign failed`);
-    if (this.store.ref("main")) return;
-    const empty = this.store.put(OBJ_TREE, new Uint8Array(0));
-    const id = this.store.commit(empty, [], this.who, this.clock(), "first boot\n");
-    this.store.setRef("main", null, id);
+    if (!this.store.ref("main")) {
+      const empty = this.store.put(OBJ_TREE, new Uint8Array(0));
+      const id = this.store.commit(empty, [], this.who, this.clock(), "first boot\n");
+      this.store.setRef("main", null, id);
+    }
+    const view = this.store.ref(VIEW_REF);
+    if (view) this.mergeView(view);
   }
 
   private get who(): string {

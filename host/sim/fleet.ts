@@ -115,7 +115,8 @@ export function runFleet(o: FleetOptions): FleetResult {
     };
     s.conn = gw.connect(
       s.dev.name,
-      (m) => net.send(m, (x) => alive() && s.dev.receive(x), drop),
+      // A delivery runs device code that writes flash: a power cut can land in it.
+      (m) => net.send(m, (x) => alive() && guarded(s, () => s.dev.receive(x)), drop),
       () => alive() && net.at(0, drop),
     );
     const conn = s.conn;

@@ -21,7 +21,8 @@
 // body, and a header CRC guards the length. After a cut, only the last record of the
 // head can be torn: a torn header ends the sector (it is sealed; the next append
 // opens a new sector), a torn body fails its CRC (mount checks the head's bodies),
-// so the record is ignored. An interrupted erase leaves slot A invalid (dirty) or, if
+// so the record is ignored, and mount kills its header (killRecord) so it stays
+// ignored once the head moves on. An interrupted erase leaves slot A invalid (dirty) or, if
 // it "resurrects" an old header, a sector of stale duplicates that are older than
 // their copies. A sector is erased only after all its live records were copied.
 //
@@ -334,8 +335,13 @@ function replay(s: i32, isHead: bool): i32 {
     const h = readHeader(s, off, hbuf);
     if (h == HDR_END) break;
     if (h == HDR_BAD) {
-      // A torn header can only be the head's last record; elsewhere it is decay.
-      if (!isHead) statCorrupt++;
+      // A torn header, or a torn record killed by an earlier mount (below), ends
+      // its sector with only erased bytes after it; anything else is decay.
+      if (!isHead) {
+        const t = tornTail(s, off, hbuf);
+        if (t < 0) return t;
+        if (t == 0) statCorrupt++;
+      }
       setState(s, ST_SEALED);
       break;
     }
@@ -360,8 +366,14 @@ function replay(s: i32, isHead: bool): i32 {
         memory.copy(pruneId, hbuf + 4, ID_LEN);
       }
     } else if (isHead) {
-      // The write in flight at the cut: seal the sector so the torn record stays the
-      // last one in it (flash_store_check tells torn tails from decay that way).
+      // The write in flight at the cut: a valid header over a torn body. Once the
+      // head moves on, mounts no longer check this sector's bodies, and lookups,
+      // compaction's "is there another copy" and sync's "do I have it" go by
+      // headers: the torn record would pass for the object. So its header is
+      // killed on flash (killRecord), and the sector is sealed so it stays the last
+      // record (flash_store_check tells torn tails from decay that way).
+      const k = killRecord(loc);
+      if (k != OK) return k;
       off += recLen(hbuf);
       setState(s, ST_SEALED);
       break;
@@ -373,6 +385,32 @@ function replay(s: i32, isHead: bool): i32 {
     headOff = off;
   }
   return OK;
+}
+
+// Kills the record at loc: zeroes its two CRCs (the granules holding bytes 36..43,
+// never the length, kind or most of the id), so its header fails its CRC from now
+// on. Programming zeros only clears bits; a cut inside leaves either the valid
+// header (the head still ends with the torn record: the next mount kills it again)
+// or a failing one.
+function killRecord(loc: u32): i32 {
+  const from = 36 & ~(granule - 1);
+  memory.fill(cbuf, 0, CBUF);
+  return writeAt(loc + <u32>from, cbuf, recHS - from);
+}
+
+/**
+ * Whether the bad record at sector offset off of s (raw header in h) is a torn
+ * tail: only erased bytes after its header (a torn header) or after the record
+ * its length names (a torn body, killed or not). 1 yes, 0 no (decay), or an error.
+ */
+function tornTail(s: i32, off: i32, h: usize): i32 {
+  const loc = secBase(s) + <u32>off;
+  if (off + recHS >= sectorSize) return 1;
+  const r = restErased(loc + <u32>recHS);
+  if (r != 0) return r;
+  const end = off + recHS + roundUp(<i32>load<u16>(h));
+  if (end > sectorSize) return 0;
+  return end == sectorSize ? 1 : restErased(secBase(s) + <u32>end);
 }
 
 // ---- refs ------------------------------------------------------------------------
@@ -823,12 +861,14 @@ export function evacuate(s: i32): i32 {
   return eraseAndFormat(s);
 }
 
-// Whether object id has a valid record in a sector other than s.
+// Whether object id has an intact record in a sector other than s (a copy that
+// decayed does not count: dropping this one would lose the object).
 function lookupElsewhere(s: i32, id: usize): bool {
   for (let i = nUsed - 1; i >= 0; i--) {
     const t = orderAt(i);
     if (t == s || !bloomHas(t, id)) continue;
-    if (scanFor(t, id, hbuf) != 0) return true;
+    const loc = scanFor(t, id, hbuf);
+    if (loc != 0 && bodyOk(loc, hbuf) == OK) return true;
   }
   return false;
 }
@@ -933,9 +973,9 @@ export function checkRecords(): i32 {
       const h = readHeader(s, off, hbuf2);
       if (h == HDR_END) break;
       if (h == HDR_BAD) {
-        const rest = restErased(loc + <u32>min(recHS, sectorSize - off));
-        if (rest < 0) return rest;
-        if (rest == 0) bad++;
+        const t = tornTail(s, off, hbuf2);
+        if (t < 0) return t;
+        if (t == 0) bad++;
         break;
       }
       if (h < 0) return h;
