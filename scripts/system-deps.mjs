@@ -18,6 +18,7 @@ export const SYSTEM_DEPS = [
   { check: "mosquitto", pkg: "mosquitto", why: "sync over a real MQTT broker" },
   { check: "git", pkg: "git", why: "Git interop tests" },
   { check: "ssh-keygen", pkg: "openssh-client", why: "SSH signature interop tests" },
+  { check: "cmake", pkg: "cmake", why: "parses the ESP-IDF template's CMake files (cmake -P)" },
 ];
 
 function present(check) {

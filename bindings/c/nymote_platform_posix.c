@@ -2,7 +2,8 @@
  * The platform layer on a POSIX host (Linux, macOS): /dev/urandom (nymote_random_file.c), the system
  * clocks, stderr for the log, a file for the data partition (NYMOTE_FLASH, default
  * nymote-flash.bin, NYMOTE_FLASH_SIZE bytes), file descriptors for the byte link
- * (nymote_posix_set_link) and simulated peripherals (nymote_sim_periph.c).
+ * (nymote_posix_set_link, or NYMOTE_LINK_FD) and simulated peripherals
+ * (nymote_sim_periph.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -29,6 +30,10 @@ void nymote_posix_set_link(int in_fd, int out_fd) {
 }
 
 int32_t nymote_platform_init(void) {
+  /* NYMOTE_LINK_FD=n: the byte link is file descriptor n (a socket or pipe the
+   * parent process passed in), both ways. */
+  const char *fd = getenv("NYMOTE_LINK_FD");
+  if (fd && *fd) nymote_posix_set_link(atoi(fd), atoi(fd));
   const char *path = getenv("NYMOTE_FLASH");
   return nymote_flash_file_open(path ? path : "nymote-flash.bin", NYMOTE_FLASH_SIZE);
 }

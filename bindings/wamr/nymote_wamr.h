@@ -10,7 +10,7 @@
  * never runs its own allocator inside linear memory.
  *
  * Life cycle: nymote_runner_init → nymote_runner_load (bytes) or _load_file →
- * nymote_runner_setup → { nymote_runner_loop; nymote_runner_sync } forever.
+ * nymote_runner_setup → { nymote_runner_loop; nymote_runner_sync until the next wake-up }.
  */
 #ifndef NYMOTE_WAMR_H
 #define NYMOTE_WAMR_H
@@ -36,8 +36,8 @@ typedef struct {
   wasm_module_inst_t inst;
   wasm_exec_env_t env;
   wasm_function_inst_t setup, loop;
-  /* The sync pump (optional): the SDK names the live session, sync moves bytes. */
-  wasm_function_inst_t sync_session, sync_receive, sync_take, mem_alloc;
+  /* The SDK's sync pump (optional: images whose app starts sync). */
+  wasm_function_inst_t sync_tick, sync_receive, sync_take, mem_alloc;
   uint32_t io_buf;        /* app offset of a NYMOTE_IO_BUF-byte buffer inside linear memory */
   uint8_t *file_buf;      /* module bytes read by _load_file (pool memory) */
   char error[128];        /* the last failure, for logs */
@@ -64,11 +64,12 @@ int32_t nymote_runner_setup(nymote_runner *r);
 /* Calls loop(now_ms); returns the monotonic ms of the next wake-up, a negative
  * value when the app asked to stop, or INT64_MIN when the module trapped. */
 int64_t nymote_runner_loop(nymote_runner *r, int64_t now_ms);
-/* Moves bytes between the platform's byte link and the module's live sync
- * session: link → sync_receive, sync_take → link. Returns bytes moved, 0 when
- * there was nothing to do, E_UNSUPPORTED when the image has no sync session,
- * E_STATE when the module trapped. */
-int32_t nymote_runner_sync(nymote_runner *r);
+/* The sync step (the SDK's pump, bindings/abi/builder.json): sdk_sync_tick(now_ms)
+ * (opens, times and ends sessions inside the image), the platform's byte link →
+ * sdk_sync_receive, sdk_sync_take → the link. Returns bytes moved, 0 when there
+ * was nothing to do or the app has not started sync, E_UNSUPPORTED when the
+ * image has no sync pump, E_STATE when the module trapped, or the link's error. */
+int32_t nymote_runner_sync(nymote_runner *r, int64_t now_ms);
 void nymote_runner_unload(nymote_runner *r);
 void nymote_runner_deinit(void);
 

@@ -90,9 +90,9 @@ int32_t nymote_runner_load(nymote_runner *r, uint8_t *bytes, uint32_t len, uint3
     nymote_runner_unload(r);
     return NYMOTE_E_CORRUPT;
   }
-  r->sync_session = wasm_runtime_lookup_function(r->inst, "sdk_sync_session");
-  r->sync_receive = wasm_runtime_lookup_function(r->inst, "sync_receive");
-  r->sync_take = wasm_runtime_lookup_function(r->inst, "sync_take");
+  r->sync_tick = wasm_runtime_lookup_function(r->inst, "sdk_sync_tick");
+  r->sync_receive = wasm_runtime_lookup_function(r->inst, "sdk_sync_receive");
+  r->sync_take = wasm_runtime_lookup_function(r->inst, "sdk_sync_take");
   r->mem_alloc = wasm_runtime_lookup_function(r->inst, "mem_alloc");
   return NYMOTE_OK;
 }
@@ -137,8 +137,8 @@ int64_t nymote_runner_loop(nymote_runner *r, int64_t now_ms) {
   return (int64_t)(((uint64_t)argv[1] << 32) | argv[0]);
 }
 
-int32_t nymote_runner_sync(nymote_runner *r) {
-  if (!r->sync_session || !r->sync_receive || !r->sync_take || !r->mem_alloc) return NYMOTE_E_UNSUPPORTED;
+int32_t nymote_runner_sync(nymote_runner *r, int64_t now_ms) {
+  if (!r->sync_tick || !r->sync_receive || !r->sync_take || !r->mem_alloc) return NYMOTE_E_UNSUPPORTED;
   uint32_t argv[3];
   if (r->io_buf == 0) {
     argv[0] = NYMOTE_IO_BUF;
@@ -146,28 +146,26 @@ int32_t nymote_runner_sync(nymote_runner *r) {
     if (argv[0] == 0) return NYMOTE_E_NOMEM;
     r->io_buf = argv[0];
   }
-  argv[0] = 0;
-  if (!call(r, r->sync_session, "sdk_sync_session", 0, argv)) return NYMOTE_E_STATE;
-  int32_t session = (int32_t)argv[0];
-  if (session <= 0) return 0;
+  argv[0] = (uint32_t)((uint64_t)now_ms & 0xffffffffu);
+  argv[1] = (uint32_t)((uint64_t)now_ms >> 32);
+  if (!call(r, r->sync_tick, "sdk_sync_tick", 2, argv)) return NYMOTE_E_STATE;
+  if ((int32_t)argv[0] == NYMOTE_E_STATE) return 0; /* the app has not started sync */
   /* Resolved per use: linear memory may have moved since the last call. */
   uint8_t *buf = (uint8_t *)wasm_runtime_addr_app_to_native(r->inst, r->io_buf);
   int32_t moved = 0;
   int32_t n = nymote_io_read(buf, NYMOTE_IO_BUF);
-  if (n < 0 && n != NYMOTE_E_UNSUPPORTED) return n;
+  if (n < 0) return n == NYMOTE_E_UNSUPPORTED ? 0 : n;
   if (n > 0) {
-    argv[0] = (uint32_t)session;
-    argv[1] = r->io_buf;
-    argv[2] = (uint32_t)n;
-    if (!call(r, r->sync_receive, "sync_receive", 3, argv)) return NYMOTE_E_STATE;
-    if ((int32_t)argv[0] < 0) return (int32_t)argv[0];
+    argv[0] = r->io_buf;
+    argv[1] = (uint32_t)n;
+    /* A negative result means the link ended; the image logged why and reopens it. */
+    if (!call(r, r->sync_receive, "sdk_sync_receive", 2, argv)) return NYMOTE_E_STATE;
     moved += n;
   }
   for (;;) {
-    argv[0] = (uint32_t)session;
-    argv[1] = r->io_buf;
-    argv[2] = NYMOTE_IO_BUF;
-    if (!call(r, r->sync_take, "sync_take", 3, argv)) return NYMOTE_E_STATE;
+    argv[0] = r->io_buf;
+    argv[1] = NYMOTE_IO_BUF;
+    if (!call(r, r->sync_take, "sdk_sync_take", 2, argv)) return NYMOTE_E_STATE;
     int32_t out = (int32_t)argv[0];
     if (out <= 0) break;
     buf = (uint8_t *)wasm_runtime_addr_app_to_native(r->inst, r->io_buf);

@@ -86,6 +86,13 @@ function bakedSource(owner: { publicKey: Uint8Array; networkKey: Uint8Array }): 
   ].join("\n");
 }
 
+/** Whether any .ts file in the app's folder imports the SDK's sync (assembly/sdk/sync). */
+function importsSync(dir: string): boolean {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).some(
+    (f) => f.endsWith(".ts") && /from\s+["'][^"']*sdk\/sync["']/.test(readFileSync(join(dir, f), "utf8")),
+  );
+}
+
 /** Lays out the staging tree and returns the entry to compile (relative to it). */
 function stage(opts: BuildOptions, appFile: string, staging: string): { entry: string; appRel: string } {
   rmSync(staging, { recursive: true, force: true });
@@ -108,6 +115,8 @@ function stage(opts: BuildOptions, appFile: string, staging: string): { entry: s
     `export * from "./assembly/abi/exports";`,
   ];
   if (existsSync(join(staging, "assembly/sdk/exports.ts"))) lines.push(`export * from "./assembly/sdk/exports";`);
+  // The sync pump only in images whose app starts sync: the others carry no session code.
+  if (importsSync(join(staging, dirname(appRel)))) lines.push(`export * from "./assembly/sdk/sync-exports";`);
   lines.push(`export { setup, loop } from "${imp(appRel)}";`, "");
   writeFileSync(join(staging, "entry.ts"), lines.join("\n"));
   return { entry: "entry.ts", appRel };
@@ -166,12 +175,12 @@ export function checkImage(
       );
   }
   const needed = kind === "app" ? ["setup", "loop"] : ["selftest_run"];
-  for (const name of needed) {
-    const exp = info.exports.find((e) => e.name === name);
-    const decl = abi.exports.find((e) => e.name === name);
-    if (!exp) errs.push(`does not export ${name}`);
-    else if (decl && isFunction(decl) && exp.sig && sig(exp.sig) !== sig(decl))
-      errs.push(`exports ${name} as ${sig(exp.sig)}, the ABI says ${sig(decl)}`);
+  for (const name of needed) if (!info.exports.some((e) => e.name === name)) errs.push(`does not export ${name}`);
+  // What a runner calls (the entry points, the SDK's sync pump) must have the ABI's signature.
+  for (const exp of info.exports) {
+    const decl = abi.exports.find((e) => e.name === exp.name);
+    if (decl && isFunction(decl) && exp.sig && sig(exp.sig) !== sig(decl))
+      errs.push(`exports ${exp.name} as ${sig(exp.sig)}, the ABI says ${sig(decl)}`);
   }
   const b = board.budget;
   const mem = info.memory;

@@ -3,7 +3,7 @@
 // wasm2c's runtime, compiled and linked with the board's compiler, then run with
 // the board's run command (QEMU for qemu-rv32, the ELF itself for host).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Board } from "./boards.ts";
 import { repoRoot } from "./compile.ts";
@@ -47,6 +47,9 @@ export function buildNative(board: Board, outDir: string, opts: { selftest?: boo
   const defines = [`-DNYMOTE_FLASH_SIZE=${board.flash.data.sizeKiB * 1024}u`];
   if (opts.selftest) defines.push("-DNYMOTE_SELFTEST");
   if (opts.maxLoops !== undefined) defines.push(`-DNYMOTE_MAX_LOOPS=${opts.maxLoops}`);
+  // The runner's sync step, for images that carry the SDK's sync pump (bindings/abi/builder.json).
+  const manifest = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")) as { exports: string[] };
+  if (manifest.exports.includes("sdk_sync_tick")) defines.push("-DNYMOTE_SYNC");
   const args = [...tc.cflags, ...defines, ...includes.map((d) => `-I${d}`), ...sources, ...(tc.ldflags ?? []), "-o", elf];
   const r = spawnSync(tc.cc, args, { encoding: "utf8" });
   if (r.error || r.status !== 0) {

@@ -43,7 +43,7 @@ void app_main(void) {
     }
     /* Until the app's next wake-up: move sync bytes, sleep a tick when idle. */
     while (nymote_monotonic_ms() < next) {
-      int32_t moved = nymote_runner_sync(&runner);
+      int32_t moved = nymote_runner_sync(&runner, nymote_monotonic_ms());
       if (moved == NYMOTE_E_STATE) fail("sync");
       vTaskDelay(moved > 0 ? 1 : pdMS_TO_TICKS(10));
     }
