@@ -57,8 +57,13 @@ function reset(p: Pair): void {
   p.msgs = { up: 0, down: 0, upBytes: 0, downBytes: 0 };
 }
 
-function enrolled(name: string): Gateway {
-  return new Gateway({ devices: [{ name, write: [`sensors/${name}`], read: [`config/${name}`] }], clock: () => 1_700_000_000 });
+/** A gateway with dev enrolled, its key included (the gateway checks every commit's signature). */
+function enrolled(dev: SimDevice): Gateway {
+  const { name } = dev;
+  return new Gateway({
+    devices: [{ name, write: [`sensors/${name}`], read: [`config/${name}`], publicKey: dev.publicKey }],
+    clock: () => 1_700_000_000,
+  });
 }
 
 function wireTable(): void {
@@ -68,8 +73,8 @@ function wireTable(): void {
   );
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const batch of [1, 10, 100]) {
-    const gw = enrolled("kitchen");
     const dev = new SimDevice({ name: "kitchen", clock: () => 1_700_000_000 });
+    const gw = enrolled(dev);
     const p = pair(gw, dev);
     rounds(p);
     // A first commit so the measured one has a parent with a tree (steady state).
@@ -101,8 +106,8 @@ function roundTripsTable(): void {
   console.log("### Round trips to converge (lockstep rounds of message flights)\n");
   console.log("| scenario | rounds | messages up/down |");
   console.log("| --- | ---: | ---: |");
-  const gw = enrolled("kitchen");
   const dev = new SimDevice({ name: "kitchen", flash: new SimFlash({ size: 1 << 20 }), clock: () => 1_700_000_000 });
+  const gw = enrolled(dev);
   const p = pair(gw, dev);
   console.log(`| first contact (HELLOs, first view, first-boot commit) | ${rounds(p)} | ${p.msgs.up}/${p.msgs.down} |`);
   reset(p);
@@ -137,7 +142,7 @@ function deviceMemory(): void {
   }
   const tCommit = performance.now() - t0;
   const pagesBefore = dev.core.memoryBytes;
-  const gw = enrolled("kitchen");
+  const gw = enrolled(dev);
   const p = pair(gw, dev);
   const t1 = performance.now();
   const r = rounds(p);
@@ -163,8 +168,8 @@ async function gatewayScale(): Promise<void> {
   const devs: SimDevice[] = [];
   for (let i = 0; i < N; i++) {
     const name = `dev${String(i).padStart(4, "0")}`;
-    gw.enroll({ name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] });
     const d = new SimDevice({ name, read: [`config/${name}`, "config/all"], clock: () => 1_700_000_000 });
+    gw.enroll({ name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"], publicKey: d.publicKey });
     d.record("temp", [0, 20]);
     d.commit();
     devs.push(d);

@@ -5,6 +5,7 @@ import { registerStore, storeOf } from "../store/handles";
 import { Backend, ID_LEN, REF_NAME_MAX } from "../store/backend";
 import { MAX_PARENTS, writeCommit } from "./gitobj";
 import { graft } from "./graft";
+import { mergeUnder } from "./merge";
 import { MemBackend } from "./memstore";
 import { MSG_MAX, OBJ_MAX, ROLE_DEVICE, ROLE_GATEWAY, Session } from "./session";
 import { inMemory } from "../abi/bounds";
@@ -39,6 +40,20 @@ export function sync_graft(h: i32, base: usize, src: usize, prefixes: usize, pre
   if ((base != 0 && !inMemory(base, ID_LEN)) || (src != 0 && !inMemory(src, ID_LEN)) || !inMemory(prefixes, prefLen) || !inMemory(out, ID_LEN)) return E_BOUNDS;
   const rc = graft(b, base, src, prefixes, prefLen, out);
   return rc < 0 ? rc : OK;
+}
+
+/**
+ * The gateway's merge of a device commit into main (assembly/sync/merge.ts):
+ * trees base (the device commit's first parent's), x (main's) and y (the
+ * device commit's); 0 ids are empty trees. The merged tree's id into out;
+ * returns the conflicts recorded.
+ */
+export function sync_merge(h: i32, base: usize, x: usize, y: usize, prefixes: usize, prefLen: i32, out: usize): i32 {
+  const b = backendOf(h);
+  if (b == null) return E_INVAL;
+  if ((base != 0 && !inMemory(base, ID_LEN)) || (x != 0 && !inMemory(x, ID_LEN)) || (y != 0 && !inMemory(y, ID_LEN))) return E_BOUNDS;
+  if (!inMemory(prefixes, prefLen) || !inMemory(out, ID_LEN)) return E_BOUNDS;
+  return mergeUnder(b, base, x, y, prefixes, prefLen, out);
 }
 
 /** Writes a commit (author = committer = who, at timeSec UTC) and stores it. */

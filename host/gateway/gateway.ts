@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core } from "../runtime/index.ts";
 import { type SyncEvent, SyncSession, SyncStore, unhex } from "../sync/core.ts";
-import { setPath, treeOf } from "../sync/objects.ts";
+import { readCommit, setPath, treeOf } from "../sync/objects.ts";
 import { DataDir } from "./persist.ts";
 
 export interface DeviceRecord {
@@ -164,13 +164,22 @@ export class Gateway {
     } else if (e.kind === "failed") this.log(`session ${d.name} failed (${e.code}): ${e.reason}`);
   }
 
-  /** Folds the device's branch into main (its write prefixes), durably. */
+  /**
+   * Merges a device commit into main, durably: the store's three-way merge
+   * inside the device's write prefixes, main's values outside them (docs/sync.md
+   * "Merging into main"). The base is the commit's first parent: every accepted
+   * commit is merged at once, so that parent is the device's last head merged
+   * into main, their lowest common ancestor.
+   */
   private mergeDevice(d: DeviceRecord, head: string): void {
     const main = this.store.ref("main");
-    const tree = this.store.graft(treeOf(this.store, main), treeOf(this.store, head), d.write);
-    const commit = this.store.commit(tree, main ? [main, head] : [head], GATEWAY_WHO, this.clock(), `merge ${d.name}\n`);
+    const base = readCommit(this.store, head).parents[0] ?? null;
+    const m = this.store.merge(treeOf(this.store, base), treeOf(this.store, main), treeOf(this.store, head), d.write);
+    const commit = this.store.commit(m.tree, main ? [main, head] : [head], GATEWAY_WHO, this.clock(), `merge ${d.name}\n`);
     this.store.setRef("main", main, commit);
     this.stats.merges++;
+    this.stats.conflicts += m.conflicts;
+    if (m.conflicts > 0) this.log(`merge ${d.name}: ${m.conflicts} conflict(s) recorded in main`);
     this.save();
   }
 

@@ -125,7 +125,7 @@ export class SimDevice {
    * firmware does): each signal's batch at sensors/<name>/<signal>.
    */
   commit(): string | null {
-    if (this.pending.size === 0) return null;
+    if (this.pending.size === 0 && this.staged.staged === 0) return null;
     for (const [signal, values] of this.pending) this.staged.set(`${this.write[0]}/${signal}`, new Uint8Array(encode(values)));
     this.pending.clear();
     const id = hex(this.staged.commit({ author: this.who, time: this.clock(), message: "readings" }));
@@ -133,6 +133,11 @@ export class SimDevice {
     this.session?.notify();
     this.pump();
     return id;
+  }
+
+  /** The device's store, for typed writes as firmware makes them (series, counters); commit() commits them. */
+  get data(): CoreStore {
+    return this.staged;
   }
 
   /** The value at path in the device's main (e.g. its config). */

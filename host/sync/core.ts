@@ -150,6 +150,30 @@ export class SyncStore {
     return hex(this.core.read(this.ids + 3 * ID_LEN, ID_LEN));
   }
 
+  /**
+   * The gateway's merge of a device commit into main (sync_merge): main's tree
+   * outside the write prefixes, the three-way merge of base, main and the
+   * device's tree inside them (null: empty). The tree and the conflicts recorded.
+   */
+  merge(base: string | null, main: string | null, device: string | null, prefixes: string[]): { tree: string; conflicts: number } {
+    const p = enc.encode(prefixes.join("\n"));
+    this.core.write(this.buf, p);
+    const conflicts = ok(
+      this.core.call(
+        "sync_merge",
+        this.handle,
+        this.idAt(0, base),
+        this.idAt(1, main),
+        this.idAt(2, device),
+        this.buf,
+        p.length,
+        this.ids + 3 * ID_LEN,
+      ),
+      "merge",
+    );
+    return { tree: hex(this.core.read(this.ids + 3 * ID_LEN, ID_LEN)), conflicts };
+  }
+
   commit(tree: string, parents: string[], who: string, timeSec: number, message: string): string {
     if (parents.length > 2) throw new RangeError("at most 2 parents");
     this.idAt(0, tree);
