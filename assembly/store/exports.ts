@@ -169,12 +169,17 @@ export function store_lca(h: i32, a: usize, b: usize, out: usize, cap: i32): i32
 
 /** The three-way merged tree of commits a and b into treeOut (nothing committed); returns the number of conflicts recorded in it. */
 export function store_merge_tree(h: i32, a: usize, b: usize, treeOut: usize): i32 {
+  // A merge allocates per tree level and per LCA; inside the device's fixed 128 KiB
+  // the incremental GC does not keep up with merges back to back (a trap after
+  // ~18 small merges): each merge starts from a collected heap.
+  __collect();
   const s = storeOf(h);
   return s == null ? E_INVAL : s.mergeTree(a, b, treeOut);
 }
 
 /** Merges commit other into the current branch (fast-forward, or a merge commit by author at timeSec); new head into idOut; returns the number of conflicts. */
 export function store_merge(h: i32, other: usize, author: usize, authorLen: i32, timeSec: i64, msg: usize, msgLen: i32, idOut: usize): i32 {
+  __collect(); // as store_merge_tree
   const s = storeOf(h);
   return s == null ? E_INVAL : s.merge(other, author, authorLen, timeSec, msg, msgLen, idOut);
 }

@@ -4,7 +4,10 @@
 // of another candidate) are removed. Criss-cross histories yield several LCAs.
 // Bounded: at most LCA_VISIT_MAX distinct commits, else E_LIMIT. Like Git without
 // generation numbers, the walk trusts committer times to be roughly monotonic.
-import { E_LIMIT, OK } from "../abi/errors";
+// A parent the store does not have is a shallow boundary (as Git treats a shallow
+// clone's grafted commits): a device's flash store drops history behind the commit
+// a gateway acknowledged (docs/flash.md, pruning), and merges must go on.
+import { E_LIMIT, E_NOTFOUND, OK } from "../abi/errors";
 import { Backend, ID_LEN } from "./backend";
 import { CommitInfo, PARENTS_MAX } from "./commit";
 import { LCA_VISIT_MAX } from "./limits";
@@ -136,6 +139,7 @@ export class LcaWalk {
       if (n < 0) return n;
       for (let p = 0; p < n && rc >= 0; p++) {
         const j = this.slot(backend, this.parents + <usize>(p * ID_LEN));
+        if (j == E_NOTFOUND) continue; // shallow boundary
         if (j < 0) {
           rc = j;
           break;
@@ -166,6 +170,7 @@ export class LcaWalk {
       if (n < 0) return n;
       for (let p = 0; p < n && rc >= 0; p++) {
         const j = this.slot(backend, this.parents + <usize>(p * ID_LEN));
+        if (j == E_NOTFOUND) continue; // shallow boundary
         if (j < 0) rc = j;
         else if ((load<i32>(this.at(j) + 32) & STALE) == 0) {
           store<i32>(this.at(j) + 32, load<i32>(this.at(j) + 32) | STALE);
