@@ -69,7 +69,10 @@ function sync(a: Action[], branch: string, n: number): void {
 
 /** The scripted workload: the branches alternate, merge each other, sync (prune), compact. */
 function scripted(commits: number): Action[] {
-  const a: Action[] = [{ kind: "commit", i: 0 }, { kind: "fork", name: "dev" }];
+  const a: Action[] = [
+    { kind: "commit", i: 0 },
+    { kind: "fork", name: "dev" },
+  ];
   let branch = "main";
   for (let i = 1; i < commits; i++) {
     const want = i % 6 < 3 ? "main" : "dev";
@@ -88,7 +91,10 @@ function scripted(commits: number): Action[] {
 /** A random workload of at least n actions (same kinds, random order and mix). */
 function randomActions(seed: number, n: number): Action[] {
   const r = rng(seed);
-  const a: Action[] = [{ kind: "commit", i: 0 }, { kind: "fork", name: "dev" }];
+  const a: Action[] = [
+    { kind: "commit", i: 0 },
+    { kind: "fork", name: "dev" },
+  ];
   let branch = "main";
   for (let i = 1; a.length < n; i++) {
     const x = r();
@@ -254,7 +260,11 @@ function verify(flash: SimFlash, ref: Reference, got: Outcome, target: "debug" |
   }
   const readBack = (s: CoreStore, when: string) => {
     for (const id of survivors)
-      assert.equal(listing(s, unhex(id)).join("\n"), ref.values.get(id), `${where}${when}: commit ${id.slice(0, 12)} reads back different values`);
+      assert.equal(
+        listing(s, unhex(id)).join("\n"),
+        ref.values.get(id),
+        `${where}${when}: commit ${id.slice(0, 12)} reads back different values`,
+      );
   };
   readBack(b.store, "");
   const bad = b.flash.check();
@@ -313,7 +323,8 @@ test("commits and merges on flash: a power cut at every flash operation of the s
   assert.ok(ref.evacuated > 0 && ref.merges > 2 && ref.conflicts > 0, "the workload must exercise compaction and merges with conflicts");
   for (let op = 0; op <= ref.ops.length; op++) {
     const len = ref.ops[op] ?? 0;
-    for (const landed of len > 1 ? (LONG ? [0, 1, len >> 1, len - 1] : [0, len >> 1]) : [0]) cutTrial(ref, SIZE, op, landed, "debug", "scripted");
+    for (const landed of len > 1 ? (LONG ? [0, 1, len >> 1, len - 1] : [0, len >> 1]) : [0])
+      cutTrial(ref, SIZE, op, landed, "debug", "scripted");
   }
 });
 
@@ -337,12 +348,14 @@ test(`commits and merges on flash: ${LONG ? "10,000" : "600"} random power cuts 
   }
 });
 
-
 test("merges back to back on the device build never run out of memory (store_merge collects first)", () => {
   // Without the collection a release core trapped (out of memory) after 18 merges.
   const flash = new SimFlash({ size: 256 * 1024 });
   const b = boot(flash, "release");
-  const actions: Action[] = [{ kind: "commit", i: 0 }, { kind: "fork", name: "dev" }];
+  const actions: Action[] = [
+    { kind: "commit", i: 0 },
+    { kind: "fork", name: "dev" },
+  ];
   for (let i = 1; i <= 60; i++) {
     actions.push({ kind: "branch", name: "dev" }, { kind: "commit", i }, { kind: "branch", name: "main" });
     sync(actions, "main", 4 * i + 2);
