@@ -108,7 +108,6 @@ test("a bit flip in a stored object is detected by its CRC, reported, and repair
   const id = s.put(OBJ_BLOB, body) as Uint8Array;
   // Fill the sector so the object is no longer in the head (where a bad body reads as torn).
   for (let i = 0; i < 10; i++) s.put(OBJ_BLOB, new Uint8Array(500).fill(i));
-  // the first record's body starts after the sector header (20) and record header (44)
   const at = flash.bytes.indexOf(0x41, 2 * 4096);
   flash.flipBit(at + 100, 2);
   s = boot(flash);
@@ -127,13 +126,15 @@ test("on-flash record layout: header and body CRC-32 match zlib's, sector header
   const id = s.put(OBJ_BLOB, body) as Uint8Array;
   const base = 2 * 4096; // the first log sector
   const v = new DataView(flash.bytes.buffer, base);
-  assert.equal(v.getUint32(0, true), 0x474c594e, "slot A magic");
+  assert.equal(v.getUint32(0, true), 0x324c594e, "slot A magic");
   assert.equal(v.getUint32(8, true), crc32(flash.bytes.subarray(base, base + 8)), "slot A CRC");
+  assert.deepEqual(flash.bytes.subarray(base + 12, base + 24), flash.bytes.subarray(base, base + 12), "slot A's copy");
   const seqCrc = new Uint8Array(8);
-  new DataView(seqCrc.buffer).setUint32(0, v.getUint32(12, true), true);
+  new DataView(seqCrc.buffer).setUint32(0, v.getUint32(24, true), true);
   new DataView(seqCrc.buffer).setUint32(4, v.getUint32(4, true), true);
-  assert.equal(v.getUint32(16, true), crc32(seqCrc), "slot B CRC covers seq and erase count");
-  const rec = flash.bytes.subarray(base + 20, base + 20 + 44 + body.length);
+  assert.equal(v.getUint32(28, true), crc32(seqCrc), "slot B CRC covers seq and erase count");
+  assert.deepEqual(flash.bytes.subarray(base + 32, base + 40), flash.bytes.subarray(base + 24, base + 32), "slot B's copy");
+  const rec = flash.bytes.subarray(base + 40, base + 40 + 44 + body.length);
   const r = new DataView(rec.buffer, rec.byteOffset);
   assert.equal(r.getUint16(0, true), body.length);
   assert.equal(rec[2], 1, "kind object");

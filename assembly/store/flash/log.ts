@@ -1,11 +1,14 @@
 // The object and ref log on raw NOR flash (sectors SECRET_SECTORS .. N-1).
 //
-// Sector header, two separately programmed slots (each padded to the granularity):
-//   slot A at 0:          u32 magic "NYLG", u32 erase count, u32 CRC-32 of the 8 bytes
-//   slot B at roundUp(12): u32 seq, u32 CRC-32 of (seq, erase count)
+// Sector header, two separately programmed slots, each stored twice (each copy
+// padded to the granularity):
+//   slot A, copy 0 and 1:  u32 magic "NYL2", u32 erase count, u32 CRC-32 of the 8 bytes
+//   slot B, copy 0 and 1:  u32 seq, u32 CRC-32 of (seq, erase count)
 // Slot A is written right after an erase ("formatted, free"), slot B when the sector
 // joins the log ("in use", seq strictly increasing), so an erase count survives
-// while the sector is free. Anything else in slot A means "dirty: erase before use".
+// while the sector is free. No valid copy of slot A means "dirty: erase before use"
+// (an interrupted erase); one valid copy is enough, so a bit flip in a header
+// neither hides a sector's records nor lets it be erased (classify()).
 //
 // Record (at a granule-aligned offset, never spanning sectors):
 //   0 u16 body length   2 u8 kind   3 u8 aux   4 32-byte id
@@ -58,11 +61,13 @@ export const LEVEL_USER: i32 = 2; // object writes
 export const LEVEL_META: i32 = 1; // ref updates and prune markers
 export const LEVEL_GC: i32 = 0; // compaction copies
 
-const SEC_MAGIC: u32 = 0x474c594e; // "NYLG"
+const SEC_MAGIC: u32 = 0x324c594e; // "NYL2" (the single-copy "NYLG" header is not read)
 const ST_DIRTY: u8 = 0;
 const ST_FREE: u8 = 1;
 const ST_USED: u8 = 2;
 const ST_SEALED: u8 = 3;
+/** Records under a header with no valid copy of a slot: kept and reported, never used or erased. */
+const ST_LOST: u8 = 4;
 
 /** Evacuate the least-worn in-use sector when max - min erase counts exceed this. */
 export const WEAR_DELTA: u32 = 16;
@@ -72,10 +77,11 @@ export const WEAR_DELTA: u32 = 16;
 // never opens the partition (the gateway's own store, crypto-only hosts) does not
 // pay for them; they are never freed. The small buffers are static.
 const REF_SLOT: i32 = REF_NAME_MAX + 4 + ID_LEN + 4;
-const TABLES: i32 = MAX_SECTORS * (4 + 4 + 1 + 2) + INDEX_BYTES + CACHE_N * 8 + MAX_REFS * REF_SLOT;
+const TABLES: i32 = MAX_SECTORS * (4 + 4 + 1 + 1 + 2) + INDEX_BYTES + CACHE_N * 8 + MAX_REFS * REF_SLOT;
 let secSeq: usize = 0;
 let secErase: usize = 0;
 let secState: usize = 0;
+let secDegraded: usize = 0; // 1: a header copy decayed (reported; compaction rewrites the sector)
 let order: usize = 0; // in-use sectors, ascending seq
 let index: usize = 0;
 let cache: usize = 0;
@@ -98,6 +104,7 @@ function allocTables(): void {
   refs = cache + <usize>(CACHE_N * 8);
   order = refs + <usize>(MAX_REFS * REF_SLOT);
   secState = order + <usize>(MAX_SECTORS * 2);
+  secDegraded = secState + <usize>MAX_SECTORS;
 }
 
 /** RAM the log keeps for any partition, in bytes (reported by flash_store_stats). */
@@ -157,8 +164,14 @@ export function setLiveFilter(f: (id: usize) => bool): void {
 @inline export function locSector(loc: u32): i32 {
   return <i32>(loc / <u32>sectorSize);
 }
-@inline function slotB(): i32 {
-  return roundUp(12);
+@inline function slotA(k: i32): i32 {
+  return k * roundUp(12);
+}
+@inline function slotB(k: i32): i32 {
+  return 2 * roundUp(12) + k * roundUp(8);
+}
+@inline function degraded(s: i32): bool {
+  return load<u8>(secDegraded + <usize>s) != 0;
 }
 
 function readAt(off: u32, p: usize, n: i32): i32 {
@@ -264,12 +277,13 @@ export function mount(): i32 {
   let rc = loadGeometry();
   if (rc != OK) return rc;
   allocTables();
-  hdrLen = slotB() + roundUp(8);
+  hdrLen = slotB(2);
   recHS = roundUp(REC_HEAD);
   bloomBytes = INDEX_BYTES / sectorCount;
   memory.fill(secSeq, 0, MAX_SECTORS * 4);
   memory.fill(secErase, 0, MAX_SECTORS * 4);
   memory.fill(secState, ST_DIRTY, MAX_SECTORS);
+  memory.fill(secDegraded, 0, MAX_SECTORS);
   memory.fill(index, 0, INDEX_BYTES);
   memory.fill(cache, 0, CACHE_N * 8);
   memory.fill(refs, 0, MAX_REFS * REF_SLOT);
@@ -284,24 +298,15 @@ export function mount(): i32 {
   statCorrupt = 0;
   let knownErase: u32 = 0;
   for (let s = SECRET_SECTORS; s < sectorCount; s++) {
-    rc = readAt(secBase(s), hbuf, 20);
+    rc = classify(s);
     if (rc != OK) return rc;
-    if (load<u32>(hbuf) != SEC_MAGIC || crc32(0, hbuf, 8) != load<u32>(hbuf, 8)) continue; // dirty
-    const erases = load<u32>(hbuf, 4);
-    store<u32>(secErase + (<usize>s << 2), erases);
-    if (erases > knownErase) knownErase = erases;
-    rc = readAt(secBase(s) + <u32>slotB(), hbuf2, 8);
-    if (rc != OK) return rc;
-    if (allFF(hbuf2, 8)) {
-      setState(s, ST_FREE);
-      continue;
-    }
-    const seq = load<u32>(hbuf2);
-    store<u32>(hbuf, seq);
-    store<u32>(hbuf, erases, 4);
-    if (seq == 0 || seq == 0xffffffff || crc32(0, hbuf, 8) != load<u32>(hbuf2, 4)) continue; // torn slot B: dirty
-    store<u32>(secSeq + (<usize>s << 2), seq);
-    setState(s, ST_USED);
+    if (degraded(s)) statCorrupt++;
+    const st = stateOf(s);
+    if (st == ST_LOST) statCorrupt++;
+    if (st == ST_DIRTY || st == ST_LOST) continue;
+    if (eraseOf(s) > knownErase) knownErase = eraseOf(s);
+    if (st != ST_USED) continue;
+    const seq = seqOf(s);
     // insertion into the seq-ordered list (at most MAX_SECTORS entries)
     let i = nUsed;
     while (i > 0 && seqOf(orderAt(i - 1)) > seq) {
@@ -315,7 +320,7 @@ export function mount(): i32 {
   // Dirty sectors lost their erase count: assume the most worn known (errs towards
   // not choosing them first).
   for (let s = SECRET_SECTORS; s < sectorCount; s++) {
-    if (stateOf(s) == ST_DIRTY) store<u32>(secErase + (<usize>s << 2), knownErase);
+    if (stateOf(s) == ST_DIRTY || stateOf(s) == ST_LOST) store<u32>(secErase + (<usize>s << 2), knownErase);
   }
   for (let i = 0; i < nUsed; i++) {
     rc = replay(orderAt(i), i == nUsed - 1);
@@ -324,6 +329,82 @@ export function mount(): i32 {
   protectSeq = nUsed > 0 ? seqOf(orderAt(nUsed - 1)) : 0;
   liveEpoch++;
   mounted = true;
+  return OK;
+}
+
+const crcIn = memory.data(8);
+
+function slotAValid(p: usize): bool {
+  return load<u32>(p) == SEC_MAGIC && crc32(0, p, 8) == load<u32>(p, 8);
+}
+
+function slotBValid(p: usize, erases: u32): bool {
+  const seq = load<u32>(p);
+  store<u32>(crcIn, seq);
+  store<u32>(crcIn, erases, 4);
+  return seq != 0 && seq != 0xffffffff && crc32(0, crcIn, 8) == load<u32>(p, 4);
+}
+
+// Brings copy q of a slot (n bytes at sector offset at) to equal the valid copy p
+// when programming can (each byte of q erased or already equal: a copy a cut left
+// half-written, or not yet written). Otherwise q decayed: the sector is degraded.
+function mendCopy(s: i32, p: usize, q: usize, at: i32, n: i32): i32 {
+  if (memory.compare(p, q, <usize>n) == 0) return OK;
+  for (let i = 0; i < n; i++) {
+    const b = load<u8>(q + <usize>i);
+    if (b != 0xff && b != load<u8>(p + <usize>i)) {
+      store<u8>(secDegraded + <usize>s, 1);
+      return OK;
+    }
+  }
+  return writeAt(secBase(s) + <u32>at, p, n);
+}
+
+// Whether sector s holds a valid record (a header without any valid slot copy over
+// records is decay: the sector is lost, not dirty).
+function holdsRecords(s: i32): i32 {
+  const h = readHeader(s, hdrLen, hbuf);
+  return h == HDR_VALID ? 1 : h < 0 && h != HDR_BAD ? h : 0;
+}
+
+// Classifies sector s from its header (state, erase count, seq), mending a copy
+// that a cut left unwritten and flagging one that decayed.
+function classify(s: i32): i32 {
+  let rc = readAt(secBase(s), cbuf, hdrLen);
+  if (rc != OK) return rc;
+  const a0 = slotAValid(cbuf + <usize>slotA(0));
+  const a1 = slotAValid(cbuf + <usize>slotA(1));
+  if (!a0 && !a1) {
+    const r = holdsRecords(s);
+    if (r < 0) return r;
+    setState(s, r == 1 ? ST_LOST : ST_DIRTY);
+    return OK;
+  }
+  const ra = roundUp(12);
+  const rb = roundUp(8);
+  const pa = cbuf + <usize>slotA(a0 ? 0 : 1);
+  rc = mendCopy(s, pa, cbuf + <usize>slotA(a0 ? 1 : 0), slotA(a0 ? 1 : 0), ra);
+  if (rc != OK) return rc;
+  const erases = load<u32>(pa, 4);
+  store<u32>(secErase + (<usize>s << 2), erases);
+  const b0 = slotBValid(cbuf + <usize>slotB(0), erases);
+  const b1 = slotBValid(cbuf + <usize>slotB(1), erases);
+  if (!b0 && !b1) {
+    if (allFF(cbuf + <usize>slotB(0), 2 * rb)) {
+      setState(s, ST_FREE);
+      return OK;
+    }
+    // A slot B torn by a cut (no record follows it yet), or one that decayed.
+    const r = holdsRecords(s);
+    if (r < 0) return r;
+    setState(s, r == 1 ? ST_LOST : ST_DIRTY);
+    return OK;
+  }
+  const pb = cbuf + <usize>slotB(b0 ? 0 : 1);
+  rc = mendCopy(s, pb, cbuf + <usize>slotB(b0 ? 1 : 0), slotB(b0 ? 1 : 0), rb);
+  if (rc != OK) return rc;
+  store<u32>(secSeq + (<usize>s << 2), load<u32>(pb));
+  setState(s, ST_USED);
   return OK;
 }
 
@@ -541,7 +622,7 @@ export function lookup(id: usize, into: usize, maxScans: i32 = i32.MAX_VALUE): u
   const cl = load<u32>(e, 4);
   if (cl != 0 && load<u32>(e) == load<u32>(id, 16)) {
     const s = locSector(cl);
-    if (s < sectorCount && stateOf(s) >= ST_USED && readHeader(s, <i32>(cl - secBase(s)), into) == HDR_VALID) {
+    if (s < sectorCount && (stateOf(s) == ST_USED || stateOf(s) == ST_SEALED) && readHeader(s, <i32>(cl - secBase(s)), into) == HDR_VALID) {
       if (<i32>load<u8>(into, 2) == KIND_OBJ && memory.compare(into + 4, id, ID_LEN) == 0) return cl;
     }
   }
@@ -665,11 +746,13 @@ function newSector(level: i32): i32 {
   let rc = prepare(best);
   if (rc != OK) return rc;
   const seq = maxSeq + 1;
+  const rb = roundUp(8);
+  memory.fill(hbuf, 0xff, 64);
   store<u32>(hbuf, seq);
   store<u32>(hbuf, eraseOf(best), 4);
   store<u32>(hbuf, crc32(0, hbuf, 8), 4);
-  memory.fill(hbuf + 8, 0xff, 56);
-  rc = writeAt(secBase(best) + <u32>slotB(), hbuf, roundUp(8));
+  memory.copy(hbuf + <usize>rb, hbuf, 8);
+  rc = writeAt(secBase(best) + <u32>slotB(0), hbuf, 2 * rb);
   if (rc != OK) {
     setState(best, ST_DIRTY);
     return rc;
@@ -688,7 +771,7 @@ function newSector(level: i32): i32 {
 
 // Brings sector s to "formatted, free, all erased": erases it unless it already is.
 function prepare(s: i32): i32 {
-  let clean = stateOf(s) == ST_FREE;
+  let clean = stateOf(s) == ST_FREE && !degraded(s);
   for (let off = hdrLen; clean && off < sectorSize; off += CBUF) {
     const rc = readAt(secBase(s) + <u32>off, cbuf, min(CBUF, sectorSize - off));
     if (rc != OK) return rc;
@@ -696,9 +779,9 @@ function prepare(s: i32): i32 {
   }
   if (clean) {
     // slot B must be erased too
-    const rc = readAt(secBase(s) + <u32>slotB(), cbuf, 8);
+    const rc = readAt(secBase(s) + <u32>slotB(0), cbuf, 2 * roundUp(8));
     if (rc != OK) return rc;
-    if (allFF(cbuf, 8)) return OK;
+    if (allFF(cbuf, 2 * roundUp(8))) return OK;
   }
   return eraseAndFormat(s);
 }
@@ -709,11 +792,14 @@ function eraseAndFormat(s: i32): i32 {
   if (rc != OK) return rc < 0 ? rc : E_IO;
   const erases = eraseOf(s) + 1;
   store<u32>(secErase + (<usize>s << 2), erases);
+  store<u8>(secDegraded + <usize>s, 0);
+  const ra = roundUp(12);
   memory.fill(hbuf, 0xff, 64);
   store<u32>(hbuf, SEC_MAGIC);
   store<u32>(hbuf, erases, 4);
   store<u32>(hbuf, crc32(0, hbuf, 8), 8);
-  rc = writeAt(secBase(s), hbuf, roundUp(12));
+  memory.copy(hbuf + <usize>ra, hbuf, 12);
+  rc = writeAt(secBase(s), hbuf, 2 * ra);
   if (rc != OK) return rc;
   setState(s, ST_FREE);
   return OK;
@@ -794,9 +880,18 @@ export function compact(level: i32): i32 {
   return freeCount() > level ? OK : E_FULL;
 }
 
-/** Evacuates every sector (oldest first) with at least an eighth of it reclaimable. */
+/**
+ * Evacuates every sector (oldest first) with at least an eighth of it reclaimable,
+ * and every sector whose header decayed (rewritten with both copies valid).
+ */
 export function compactAll(): i32 {
   if (!mounted) return E_STATE;
+  if (headSec >= 0 && degraded(headSec)) headSec = -1; // sealed: evacuated below
+  for (let s = SECRET_SECTORS; s < sectorCount; s++) {
+    if (stateOf(s) != ST_FREE || !degraded(s)) continue;
+    const rc = eraseAndFormat(s);
+    if (rc != OK) return rc;
+  }
   let n = nUsed;
   let i = 0;
   while (n-- > 0 && i < nUsed) {
@@ -807,7 +902,7 @@ export function compactAll(): i32 {
     }
     const live = liveBytes(s);
     if (live < 0) return live;
-    if (capacity() - live <= capacity() >> 3) {
+    if (!degraded(s) && capacity() - live <= capacity() >> 3) {
       i++;
       continue;
     }
@@ -826,7 +921,7 @@ function levelWear(): i32 {
   let minS = -1;
   for (let s = SECRET_SECTORS; s < sectorCount; s++) {
     if (eraseOf(s) > maxE) maxE = eraseOf(s);
-    if (stateOf(s) < ST_USED || s == headSec) continue;
+    if ((stateOf(s) != ST_USED && stateOf(s) != ST_SEALED) || s == headSec) continue;
     if (minS < 0 || eraseOf(s) < eraseOf(minS)) minS = s;
   }
   if (minS < 0 || maxE - eraseOf(minS) <= WEAR_DELTA) return OK;
@@ -957,14 +1052,17 @@ function restErased(from: u32): i32 {
 }
 
 /**
- * Verifies every record of every in-use sector (header and body CRCs). A bad record
- * with only erased bytes after it is the torn tail of an interrupted write and is
- * tolerated; anything else is decay. Returns the number of bad records (0:
- * consistent) or a negative I/O error.
+ * Verifies every sector header and every record of every in-use sector (header and
+ * body CRCs). A bad record with only erased bytes after it is the torn tail of an
+ * interrupted write and is tolerated; anything else is decay. Returns the number of
+ * problems (0: consistent) or a negative I/O error.
  */
 export function checkRecords(): i32 {
   if (!mounted) return E_STATE;
   let bad = 0;
+  // Decayed sector headers: a copy (the sector works on the other one) or every
+  // copy of a slot over records (the sector's records are kept but not read).
+  for (let s = SECRET_SECTORS; s < sectorCount; s++) if (degraded(s) || stateOf(s) == ST_LOST) bad++;
   for (let i = 0; i < nUsed; i++) {
     const s = orderAt(i);
     let off = hdrLen;
