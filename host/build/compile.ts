@@ -23,6 +23,9 @@ export interface CompileOptions {
   extraSources?: string[];
   /** Rebuild even when the stamp matches. */
   force?: boolean;
+  /** Keep function names (a name section) for CPU profiles: asc --debug, wasm-opt -g.
+   *  For profiling builds written to their own file; the images that ship never set it. */
+  names?: boolean;
 }
 
 export interface CompileResult {
@@ -46,7 +49,7 @@ function listTs(dir: string, out: string[] = []): string[] {
 
 function stampOf(opts: CompileOptions): string {
   const h = createHash("sha256");
-  h.update(JSON.stringify({ t: opts.target, f: opts.ascFlags ?? [], e: opts.entry }));
+  h.update(JSON.stringify({ t: opts.target, f: opts.ascFlags ?? [], e: opts.entry, n: opts.names === true }));
   const files = [
     ...listTs(join(repoRoot, "assembly")),
     ...(opts.extraSources ?? []).flatMap((d) => listTs(d)),
@@ -107,6 +110,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     "--outFile",
     outFile,
     ...(opts.ascFlags ?? []),
+    ...(opts.names ? ["--debug"] : []),
   ];
   let stderr = "";
   const { error } = await asc.main(args, {
@@ -119,21 +123,23 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     } as never,
   });
   if (error) throw new Error(`asc failed for ${opts.entry} (${opts.target}):\n${stderr || error.message}`);
-  if (opts.target === "release") wasmOpt(outFile, ["-Oz", "--converge"]);
-  else if (opts.target === "gateway") wasmOpt(outFile, ["-O3"]);
+  const keepNames = opts.names ? ["-g"] : [];
+  if (opts.target === "release") wasmOpt(outFile, ["-Oz", "--converge", ...keepNames]);
+  else if (opts.target === "gateway") wasmOpt(outFile, ["-O3", ...keepNames]);
   writeFileSync(stampFile, stamp);
   return { outFile, bytes: statSync(outFile).size, rebuilt: true };
 }
 
-/** The core module's path for a target; built by scripts/build-core.ts. */
-export function corePath(target: Target): string {
-  return join(repoRoot, "build", `core.${target}.wasm`);
+/** The core module's path for a target; built by scripts/build-core.ts. With
+ *  names, the profiling variant (same code, plus function names). */
+export function corePath(target: Target, names = false): string {
+  return join(repoRoot, "build", `core.${target}${names ? ".names" : ""}.wasm`);
 }
 
-export async function buildCore(targets: Target[] = ["debug", "release", "gateway"], force = false) {
+export async function buildCore(targets: Target[] = ["debug", "release", "gateway"], force = false, names = false) {
   const results: (CompileResult & { target: Target })[] = [];
   for (const target of targets) {
-    results.push({ target, ...(await compile({ entry: "assembly/core.ts", target, outFile: corePath(target), force })) });
+    results.push({ target, ...(await compile({ entry: "assembly/core.ts", target, outFile: corePath(target, names), force, names })) });
   }
   return results;
 }

@@ -38,8 +38,9 @@ function bytes(x: unknown, what: string, len?: number): Uint8Array {
 }
 
 /** A crypto instance over its own Core for a build target (gateway by default;
- *  tests run the same suite on "release", the device build). */
-export function createCrypto(target: Target = "gateway") {
+ *  tests run the same suite on "release", the device build), or over the core
+ *  module at a path (e.g. a profiling build from `npm run build:core -- --names`). */
+export function createCrypto(target: Target | string = "gateway") {
   let core: Core | null = null;
   let base = 0;
   const c = (): Core => {
