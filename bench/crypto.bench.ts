@@ -17,8 +17,8 @@ import { createCrypto } from "../host/crypto/index.ts";
 // system). Each row runs its implementations in ROUNDS interleaved slices, so a
 // change in the machine's load during the run hits all of them alike; the CPU
 // column does not count time the process waited for a core.
-const ROUNDS = 4;
-const SLICE_MS = 100;
+const ROUNDS = 10;
+const SLICE_MS = 40;
 type Rate = { n: number; wallMs: number; cpuMs: number };
 
 function slice(fn: () => void, ms: number, acc: Rate): void {
