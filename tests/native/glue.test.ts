@@ -5,7 +5,7 @@
 // WAMR's wasm_export.h, since WAMR itself is not installable here).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { abi } from "../../bindings/abi.ts";
@@ -80,4 +80,30 @@ test("WAMR runner and natives type-check against the wasm_export.h API", () => {
     B("wamr/nymote_wamr_runner.c"),
     B("wamr/nymote_wamr_natives.c"),
   ]);
+});
+
+// WAMR's real public header, fetched at test time when NYMOTE_WAMR_FETCH=1 (CI with
+// network): build/cache/wamr-<commit>/ (never committed), then the runner and the
+// natives must compile against it as against the stand-in. Without the variable
+// the test says it is skipped; with it, an unreachable network fails it.
+const WAMR_COMMIT = "00fec83e6784e607991e333d790a5207ae95e513";
+const WAMR_RAW = `https://raw.githubusercontent.com/bytecodealliance/wasm-micro-runtime/${WAMR_COMMIT}/core/iwasm/include`;
+
+test("WAMR runner and natives compile against the real wasm_export.h (NYMOTE_WAMR_FETCH=1)", {
+  skip: process.env.NYMOTE_WAMR_FETCH === "1" ? false : "set NYMOTE_WAMR_FETCH=1 to fetch WAMR's header (needs network)",
+}, async () => {
+  const dir = join(repoRoot, "build/cache", `wamr-${WAMR_COMMIT.slice(0, 12)}`);
+  mkdirSync(dir, { recursive: true });
+  for (const name of ["wasm_export.h", "lib_export.h"]) {
+    if (existsSync(join(dir, name))) continue;
+    let res: Response;
+    try {
+      res = await fetch(`${WAMR_RAW}/${name}`, { signal: AbortSignal.timeout(20_000) });
+    } catch (e) {
+      assert.fail(`cannot fetch ${WAMR_RAW}/${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    assert.equal(res.status, 200, `${WAMR_RAW}/${name}: HTTP ${res.status}`);
+    writeFileSync(join(dir, name), Buffer.from(await res.arrayBuffer()));
+  }
+  cc("gcc", [...warn, `-I${B("c")}`, `-I${B("wamr")}`, `-I${dir}`, B("wamr/nymote_wamr_runner.c"), B("wamr/nymote_wamr_natives.c")]);
 });
