@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { exportGit } from "../../host/export/export-git.ts";
-import { addCommits, buildGateway, git, type History } from "./fixture.ts";
+import { addCommits, buildGateway, git, type History, sameSignatureBytes, signatureBytes } from "./fixture.ts";
 
 let root: string;
 let h: History;
@@ -70,26 +70,6 @@ test("ssh-keygen -Y verify accepts the same signatures", () => {
     assert.notEqual(wrong.status, 0);
   }
 });
-
-/** The armored signature's bytes, or null when the armor is not strict base64. */
-function signatureBytes(commit: Uint8Array): Buffer | null {
-  const text = Buffer.from(commit).toString("latin1");
-  const m = /-----BEGIN SSH SIGNATURE-----\n([\s\S]*?)\n -----END SSH SIGNATURE-----/.exec(text);
-  if (!m) return null;
-  const b64 = m[1].replace(/\n /g, "").replace(/^ /, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return null;
-  return Buffer.from(b64, "base64");
-}
-
-function sameSignatureBytes(good: Uint8Array, bad: Uint8Array): boolean {
-  const a = signatureBytes(good);
-  const b = signatureBytes(bad);
-  const outside = (c: Uint8Array) =>
-    Buffer.from(c)
-      .toString("latin1")
-      .replace(/-----BEGIN SSH SIGNATURE-----[\s\S]*-----END SSH SIGNATURE-----/, "");
-  return a !== null && b !== null && a.equals(b) && outside(good) === outside(bad);
-}
 
 test("git verify-commit fails after any byte of a signed commit changes", () => {
   const id = h.commits.get("thermo-1")![1];

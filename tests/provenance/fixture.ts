@@ -198,3 +198,24 @@ export function toLogLayout(h: History, dir: string): string {
   writeFileSync(join(dir, "devices.json"), JSON.stringify(devices, null, 1));
   return dir;
 }
+
+/** The armored signature's bytes, or null when the armor is not strict base64. */
+export function signatureBytes(commit: Uint8Array): Buffer | null {
+  const text = Buffer.from(commit).toString("latin1");
+  const m = /-----BEGIN SSH SIGNATURE-----\n([\s\S]*?)\n -----END SSH SIGNATURE-----/.exec(text);
+  if (!m) return null;
+  const b64 = m[1].replace(/\n /g, "").replace(/^ /, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return null;
+  return Buffer.from(b64, "base64");
+}
+
+/** True when bad differs from good only where base64 is malleable (same signature bytes, same text outside the armor). */
+export function sameSignatureBytes(good: Uint8Array, bad: Uint8Array): boolean {
+  const a = signatureBytes(good);
+  const b = signatureBytes(bad);
+  const outside = (c: Uint8Array) =>
+    Buffer.from(c)
+      .toString("latin1")
+      .replace(/-----BEGIN SSH SIGNATURE-----[\s\S]*-----END SSH SIGNATURE-----/, "");
+  return a !== null && b !== null && a.equals(b) && outside(good) === outside(bad);
+}
