@@ -17,3 +17,5 @@ export function mem_alloc(len: i32): usize {
 export function mem_free(ptr: usize): void {
   if (ptr != 0) heap.free(ptr);
 }
+
+export { mem_heap_stats, mem_paint } from "./memstat";

@@ -85,7 +85,7 @@ export class CertView {
 // A path is under a prefix when the prefix is empty (everything), equals the path,
 // or is a whole-segment head of it: "sensors/kitchen" covers "sensors/kitchen/t"
 // but not "sensors/kitchenette". A prefix ending in '/' covers what follows it.
-function underPrefix(path: usize, n: i32, prefix: usize, m: i32): bool {
+export function underPrefix(path: usize, n: i32, prefix: usize, m: i32): bool {
   if (m == 0) return true;
   if (m > n || memory.compare(path, prefix, <usize>m) != 0) return false;
   return m == n || load<u8>(prefix + <usize>(m - 1)) == 0x2f || load<u8>(path + <usize>m) == 0x2f;

@@ -156,6 +156,17 @@ export function identity_session_remote_name(h: i32, out: usize, cap: i32): i32 
   return s.peer.nameLen;
 }
 
+/** The verified peer's certificate (COSE_Sign1 bytes) into out; its length, or E_STATE before EV_PEER. */
+export function identity_session_remote_cert(h: i32, out: usize, cap: i32): i32 {
+  const s = get(h);
+  if (s === null) return E_BOUNDS;
+  if (!s.peerVerified) return E_STATE;
+  if (cap < s.peerCertLen) return E_BOUNDS;
+  if (!inMemory(out, s.peerCertLen)) return E_BOUNDS;
+  memory.copy(out, s.remoteCert(), <usize>s.peerCertLen);
+  return s.peerCertLen;
+}
+
 /** OK when the verified peer may write (write = 1) or read (write = 0) path, else E_DENIED. */
 export function identity_session_may(h: i32, write: i32, path: usize, n: i32): i32 {
   const s = get(h);

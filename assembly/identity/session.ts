@@ -52,9 +52,10 @@ import {
 
 export const BODY_MAX: i32 = 4096;
 export const HEADER_BYTES: i32 = 34;
-/** Sessions at once: 8 in the gateway build (-O3, up to 64 MiB), 2 in the device
+/** Sessions at once: 1,024 in the gateway build (-O3; one a connected device,
+ *  blocks allocated as slots are first used), 2 in the device
  *  builds, whose 128 KiB memory the store and sync share (a session is ~17.5 KiB). */
-export const MAX_SESSIONS: i32 = ASC_OPTIMIZE_LEVEL >= 3 ? 8 : 2;
+export const MAX_SESSIONS: i32 = ASC_OPTIMIZE_LEVEL >= 3 ? 1024 : 2;
 /** Handshake plus certificate exchange must finish within this (onTimer). */
 export const HANDSHAKE_TIMEOUT_MS: i64 = 10_000;
 
@@ -114,6 +115,8 @@ export class Session {
   closing: bool = false;
   peer: CertView = new CertView();
   peerVerified: bool = false;
+  /** Length of the verified peer certificate (its bytes stay in the block). */
+  peerCertLen: i32 = 0;
   events: StaticArray<i32> = new StaticArray<i32>(EVENTS);
   evHead: i32 = 0;
   evCount: i32 = 0;
@@ -134,6 +137,7 @@ export class Session {
     this.readLen = 0;
     this.closing = false;
     this.peerVerified = false;
+    this.peerCertLen = 0;
     this.peer.clear();
     this.evHead = 0;
     this.evCount = 0;
@@ -330,6 +334,7 @@ export class Session {
       const err = checkCertificate(this.peer, b + PEER_CERT, len, b + REMOTE_PK);
       if (err != OK) return err;
       this.peerVerified = true;
+      this.peerCertLen = len;
       this.state = OPEN;
       this.push(EV_PEER);
       return OK;
@@ -427,6 +432,11 @@ export class Session {
   may(write: bool, path: usize, n: i32): i32 {
     if (!this.peerVerified || this.state == FAILED) return E_DENIED;
     return this.peer.allows(write, path, n);
+  }
+
+  /** The verified peer certificate's bytes (peerCertLen of them; valid after EV_PEER). */
+  remoteCert(): usize {
+    return this.block + PEER_CERT;
   }
 
   remoteKey(): usize {

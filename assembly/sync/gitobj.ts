@@ -240,9 +240,10 @@ export class Writer {
 // modes are blobs; gitlinks (160000) are refused.
 const ENTRY_MAX: i32 = 7 + NAME_MAX + 1 + ID_LEN;
 
-/** Reads a tree's entries one at a time through a fixed buffer. */
+/** Reads a tree's entries one at a time through a fixed buffer (allocated when
+ *  the cursor first opens a tree: the deep levels of a walk are rarely reached). */
 export class TreeCursor {
-  private buf: usize = heap.alloc(ENTRY_MAX);
+  private buf: usize = 0;
   id: usize = heap.alloc(ID_LEN);
   /** Current entry: name at buf+nameOff, child id, whether it is a subtree. */
   nameOff: i32 = 0;
@@ -260,7 +261,7 @@ export class TreeCursor {
   }
 
   dispose(): void {
-    heap.free(this.buf);
+    if (this.buf != 0) heap.free(this.buf);
     heap.free(this.id);
   }
 
@@ -271,6 +272,7 @@ export class TreeCursor {
     this.off = 0;
     this.size = 0;
     if (id == 0) return OK;
+    if (this.buf == 0) this.buf = heap.alloc(ENTRY_MAX);
     memory.copy(this.id, id, ID_LEN);
     this.src = src;
     const t = src.typeOf(id);

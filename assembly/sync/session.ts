@@ -24,6 +24,7 @@ import {
   TreeCursor,
 } from "./gitobj";
 import { commitVerify } from "../identity/commit-sign";
+import { underPrefix } from "../identity/cert";
 import { Layered, objectId, Quarantine } from "./quarantine";
 import {
   A_ACK,
@@ -952,14 +953,15 @@ export class Session {
 
 // ================================================================ helpers
 
-/** Whether some prefix in the '\n'-separated list covers path (equal, or an ancestor). */
+/** Whether some prefix in the '\n'-terminated list covers path, by the
+ *  certificate's rule (identity's underPrefix: an empty prefix covers
+ *  everything, a whole-segment head or a head ending in '/' covers below). */
 export function prefixCovers(list: usize, listLen: i32, path: usize, pathLen: i32): bool {
   let s = 0;
   while (s < listLen) {
     let e = s;
     while (e < listLen && load<u8>(list + <usize>e) != 0x0a) e++;
-    const pl = e - s;
-    if (pl > 0 && pl <= pathLen && memory.compare(list + <usize>s, path, <usize>pl) == 0 && (pl == pathLen || load<u8>(path + <usize>pl) == 0x2f)) return true;
+    if (underPrefix(path, pathLen, list + <usize>s, e - s)) return true;
     s = e + 1;
   }
   return false;

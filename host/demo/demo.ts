@@ -4,15 +4,16 @@
 // real time, one config change from the owner that every device picks up, then
 // a summary. Exit code 1 if anything failed to converge. (`nymote sim` runs the
 // same devices on an in-process network with injected faults.)
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode, encode as encodeValue } from "cbor-x";
-import nacl from "tweetnacl";
 import { Gateway } from "../gateway/gateway.ts";
+import { initIdentity, sshFingerprint } from "../identity/keys.ts";
 import { runFleet } from "../sim/fleet.ts";
 import { runLive } from "../sim/live.ts";
 import { getPath, history, listPaths, treeOf } from "../sync/objects.ts";
+import { Owner } from "../sync/owner.ts";
 import { serveMqtt, startBroker } from "../transport/mqtt.ts";
 
 export interface DemoOptions {
@@ -39,12 +40,11 @@ function prepare(o: DemoOptions, defaultSeconds: number) {
   };
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "nymote-demo-"));
   mkdirSync(dir, { recursive: true });
-  // Owner identity (interim: a raw Ed25519 key until `nymote identity` is wired in here).
-  const owner = nacl.sign.keyPair();
-  writeFileSync(join(dir, "owner.key"), Buffer.from(owner.secretKey).toString("base64"), { mode: 0o600 });
-  writeFileSync(join(dir, "owner.pub"), `ed25519 ${Buffer.from(owner.publicKey).toString("base64")}\n`);
-  say(`owner key      ${join(dir, "owner.pub")}`);
-  return { lines, say, n: o.devices ?? 4, seconds: o.seconds ?? defaultSeconds, dir };
+  // The owner identity, as `nymote identity init --dir <dir>/owner` makes it;
+  // it certifies the gateway and every device (certificates in owner/certs/).
+  const id = initIdentity({ dir: join(dir, "owner") });
+  say(`owner key      ${sshFingerprint(id.publicKey)}  (${join(id.dir, "owner.pub")})`);
+  return { lines, say, n: o.devices ?? 4, seconds: o.seconds ?? defaultSeconds, dir, owner: Owner.of(id) };
 }
 
 /**
@@ -52,14 +52,16 @@ function prepare(o: DemoOptions, defaultSeconds: number) {
  * MQTT in real time; the owner changes config/all/interval half way.
  */
 export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
-  const { lines, say, n, seconds, dir } = prepare(o, 8);
+  const { lines, say, n, seconds, dir, owner } = prepare(o, 8);
   const dataDir = join(dir, "gateway");
-  const gw = new Gateway({ dataDir });
+  const gw = new Gateway({ dataDir, owner });
   const names = Array.from({ length: n }, (_, i) => `dev${String(i).padStart(3, "0")}`);
   const broker = await startBroker(0);
   const sub = await serveMqtt(gw, broker.url);
   say(`gateway        data ${dataDir}, embedded MQTT broker ${broker.url}`);
-  say(`devices        ${names.join(", ")} (each its own device core, release build), topics nymote/<device>/up|down`);
+  say(
+    `devices        ${names.join(", ")} (each its own device core, release build, certified by the owner), topics nymote/<device>/up|down, Secret Handshake + box-stream`,
+  );
   gw.set("config/all/interval", new Uint8Array(encodeValue(30)));
   say("owner sets     config/all/interval = 30");
   const changeAt = Math.floor((seconds * 1000) / 2);
@@ -74,7 +76,9 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
       seed: o.seed ?? 1,
       sampleMs: 250,
       commitMs: 1000,
-      enroll: (dev) => gw.enroll({ name: dev.name, publicKey: dev.publicKey, write: dev.write, read: dev.read }),
+      owner,
+      gatewayKey: gw.publicKey,
+      onEnroll: (cert) => gw.enroll(cert),
       progress: (l) => say(`  ${l}`),
       onTick: (now) => {
         if (!changed && now >= changeAt) {
@@ -119,11 +123,11 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
 
 /** The same on an in-process lossy network in virtual time (synchronous; tests of the data directory use it). */
 export function demo(o: DemoOptions = {}): DemoResult {
-  const { lines, say, n, seconds, dir } = prepare(o, 20);
+  const { lines, say, n, seconds, dir, owner } = prepare(o, 20);
   const dataDir = join(dir, "gateway");
   let virtualNow = 0;
   const start = Math.floor(Date.now() / 1000);
-  const gw = new Gateway({ dataDir, clock: () => start + Math.floor(virtualNow / 1000) });
+  const gw = new Gateway({ dataDir, owner, clock: () => start + Math.floor(virtualNow / 1000) });
   say(`gateway data   ${dataDir}`);
   say(`devices        ${n} simulated (device core, release build), lossy link: 5% drop, 5% duplicate, 5% reorder`);
   const changeAt = Math.floor((seconds * 1000) / 2 / 1000) * 1000;
@@ -135,6 +139,7 @@ export function demo(o: DemoOptions = {}): DemoResult {
     seed: o.seed ?? 1,
     durationMs: seconds * 1000,
     gateway: gw,
+    owner,
     faults: { drop: 0.05, duplicate: 0.05, reorder: 0.05, delay: [0, 30] },
     config: [{ at: changeAt, path: "config/all/interval", value: 10 }],
     progress: (s) => {

@@ -1,7 +1,13 @@
 // `nymote gateway`: a gateway daemon on a data directory, accepting devices over
 // TCP and MQTT (an embedded broker unless --mqtt names one). Runs until SIGINT or
 // SIGTERM; acknowledged data is durable in the data directory at every moment.
-
+// The gateway's key and certificate live in the data directory (identity.flash);
+// on first start it is certified by the owner (--owner, an owner data directory).
+// Devices are whoever presents a valid certificate from that owner.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadIdentity } from "../identity/keys.ts";
+import { Owner } from "../sync/owner.ts";
 import { type EmbeddedBroker, serveMqtt, startBroker } from "../transport/mqtt.ts";
 import { serveTcp } from "../transport/tcp.ts";
 import { Gateway } from "./gateway.ts";
@@ -12,27 +18,33 @@ export interface DaemonOptions {
   port: number;
   mqttPort: number;
   mqtt?: string;
-  /** name:write1,write2:read1,read2 — interim enrollment until certificates carry capabilities. */
+  /** Owner data directory (`nymote identity init`): certifies the gateway on first start. */
+  owner?: string;
+  /** Device certificate files (`nymote enroll` output) to record before devices connect. */
   enroll: string[];
-  /** Enroll unknown simulator devices (devNNN) with sensors/<name> and config/<name>,config/all. */
-  openEnrollment: boolean;
 }
 
+/** Where the gateway's public key is written (devices pin it as the server key). */
+export const GATEWAY_PUB = "gateway.pub";
+
 export async function runGateway(o: DaemonOptions, say: (l: string) => void): Promise<() => Promise<void>> {
-  const gw = new Gateway({ dataDir: o.data, log: say });
-  for (const e of o.enroll) {
-    const [name = "", write = "", read = ""] = e.split(":");
-    gw.enroll({ name, write: write.split(",").filter(Boolean), read: read.split(",").filter(Boolean) });
+  const gw = new Gateway({
+    dataDir: o.data,
+    log: say,
+    owner: o.owner ? Owner.of(loadIdentity(o.owner, process.env.NYMOTE_PASSPHRASE)) : undefined,
+  });
+  if (!gw.enrolled) {
+    gw.close();
+    throw new Error(`the gateway in ${o.data} has no certificate yet: start it once with --owner <owner data directory>`);
   }
-  if (o.openEnrollment) {
-    for (let i = 0; i < 1000; i++) {
-      const name = `dev${String(i).padStart(3, "0")}`;
-      if (!gw.devices.has(name)) gw.devices.set(name, { name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] });
-    }
-  }
+  for (const f of o.enroll) say(`enrolled ${gw.enroll(new Uint8Array(readFileSync(f))).name}`);
+  const key = Buffer.from(gw.publicKey).toString("hex");
+  writeFileSync(join(o.data, GATEWAY_PUB), `${key}\n`);
   const tcp = await serveTcp(gw, o.port, o.host);
   const a = tcp.address();
-  say(`gateway: data ${o.data}, tcp://${o.host}:${typeof a === "object" && a ? a.port : o.port}`);
+  say(
+    `gateway: key ${key} (${join(o.data, GATEWAY_PUB)}), data ${o.data}, tcp://${o.host}:${typeof a === "object" && a ? a.port : o.port}`,
+  );
   let broker: EmbeddedBroker | null = null;
   let url = o.mqtt;
   if (!url) {

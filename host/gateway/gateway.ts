@@ -1,30 +1,57 @@
 // The gateway: one core (gateway target) holding every replica in one object
 // store: `main` (the owner's), `devices/<name>` (each device's branch as
 // received) and `views/<name>` (what each device may read of main). Devices
-// connect over any transport; each connection runs one sync session. Accepted
-// device commits are merged into main at once; owner changes to main are cut
-// into every device's view and pushed to connected devices.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// connect over any transport; each connection is a Secret Handshake +
+// box-stream session (the gateway is the server, with its own key and
+// certificate from the owner) whose verified device certificate decides the
+// device's name and prefixes, then one sync session inside it. Accepted device
+// commits are merged into main at once; owner changes to main are cut into
+// every device's view and pushed to connected devices.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Core } from "../runtime/index.ts";
-import { type SyncEvent, SyncSession, SyncStore, unhex } from "../sync/core.ts";
-import { readCommit, setPath, treeOf } from "../sync/objects.ts";
+import { decodeVerifiedCertificate } from "../identity/cert.ts";
+import { CoreSession, DeviceIdentity } from "../identity/device.ts";
+import { check } from "../runtime/errors.ts";
+import { Core, MemoryFlash } from "../runtime/index.ts";
+import { hex, type SyncEvent, SyncSession, SyncStore, unhex } from "../sync/core.ts";
+import { getPath, readCommit, setPath, treeOf } from "../sync/objects.ts";
+import type { Owner } from "../sync/owner.ts";
+import { SecureLink } from "../sync/secure.ts";
+import { FileFlash } from "./keyflash.ts";
 import { DataDir } from "./persist.ts";
 
+/** A device as its certificate describes it (devices.json keeps one per name). */
 export interface DeviceRecord {
   name: string;
   /** The device's Ed25519 public key, 64 hex digits (its certificate's subject): every commit it sends must be signed by it. */
-  publicKey?: string;
+  publicKey: string;
+  /** The certificate in force (COSE_Sign1, base64). */
+  cert: string;
+  serial: number;
   /** Path prefixes the device may write (from its certificate). */
   write: string[];
   /** Path prefixes the device may read. */
   read: string[];
 }
 
+/** What a transport holds for one incoming connection. */
+export interface GatewayLink {
+  /** Bytes from the device. */
+  receive(bytes: Uint8Array): void;
+  /** Drives the handshake deadline and the sync resend timer (ms on the clock given to accept). */
+  timer(nowMs: number, rtoMs?: number): void;
+  /** The transport went away. */
+  close(): void;
+}
+
+/** Where the owner's revocation list lives on main (docs/identity.md). */
+export const REVOKED_PATH = "_nymote/revoked";
+
 export interface GatewayOptions {
   /** Data directory; without one the gateway keeps nothing across restarts. */
   dataDir?: string;
-  devices?: DeviceRecord[];
+  /** Enrolls the gateway itself with this owner if it is not enrolled yet. */
+  owner?: Owner;
   /** Wall clock in seconds for commits the gateway writes. */
   clock?: () => number;
   log?: (line: string) => void;
@@ -60,7 +87,6 @@ export class GatewayConnection {
 
   receive(m: Uint8Array): void {
     if (this.ended) return;
-    this.gw.stats.bytesIn += m.length;
     this.session.receive(m);
     this.pump();
   }
@@ -79,10 +105,7 @@ export class GatewayConnection {
   }
 
   private flush(): void {
-    for (let m = this.session.take(); m; m = this.session.take()) {
-      this.gw.stats.bytesOut += m.length;
-      this.sendFn(m);
-    }
+    for (let m = this.session.take(); m; m = this.session.take()) this.sendFn(m);
   }
 
   close(): void {
@@ -101,6 +124,8 @@ export class GatewayConnection {
 export class Gateway {
   readonly core: Core;
   readonly store: SyncStore;
+  /** The gateway's own key and certificate (in the core, like a device's). */
+  readonly identity: DeviceIdentity;
   readonly devices = new Map<string, DeviceRecord>();
   readonly stats: GatewayStats = { commitsAccepted: 0, merges: 0, conflicts: 0, denied: 0, bytesIn: 0, bytesOut: 0 };
   private readonly conns = new Map<string, GatewayConnection>();
@@ -108,10 +133,16 @@ export class Gateway {
   private readonly clock: () => number;
   readonly log: (line: string) => void;
   readonly deniedReasons: string[] = [];
+  /** Why sessions were refused or ended before sync (handshake, certificate). */
+  readonly refusals: string[] = [];
 
   constructor(opts: GatewayOptions = {}) {
-    this.core = new Core("gateway");
+    if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+    const flash = opts.dataDir ? new FileFlash(join(opts.dataDir, "identity.flash")) : new MemoryFlash(6 * 4096);
+    this.core = new Core("gateway", { flash });
     this.store = SyncStore.memory(this.core, 48 << 20, 8192);
+    this.identity = new DeviceIdentity(this.core);
+    check(this.identity.init(), "identity_init");
     this.clock = opts.clock ?? (() => Date.now() / 1000);
     this.log = opts.log ?? (() => {});
     this.data = opts.dataDir ? new DataDir(opts.dataDir) : null;
@@ -120,21 +151,146 @@ export class Gateway {
       const p = join(this.data.dir, "devices.json");
       if (existsSync(p)) for (const d of JSON.parse(readFileSync(p, "utf8")) as DeviceRecord[]) this.devices.set(d.name, d);
     }
-    for (const d of opts.devices ?? []) this.enroll(d);
+    if (opts.owner && !this.enrolled) {
+      const o = opts.owner;
+      const cert = o.issue(this.identity.publicKey(), { name: "gateway", write: [""], read: [""] });
+      check(this.identity.enroll(o.publicKey, o.networkKey, cert), "identity_enroll");
+    }
+    this.loadRevocations();
   }
 
   get dataDir(): string | null {
     return this.data?.dir ?? null;
   }
 
-  enroll(d: DeviceRecord): void {
+  /** The gateway's Ed25519 public key: what devices pin as the server key. */
+  get publicKey(): Uint8Array {
+    return this.identity.publicKey();
+  }
+
+  /** Whether the gateway holds an owner's certificate (it can accept devices). */
+  get enrolled(): boolean {
+    return this.identity.ownerKey() !== null;
+  }
+
+  /**
+   * Enrollment: records the device a certificate from the owner describes
+   * (name, key, prefixes) in devices.json. The core verifies it first.
+   */
+  enroll(cert: Uint8Array): DeviceRecord {
+    const rc = this.identity.verifyCertificate(cert);
+    if (rc < 0) throw new Error(`certificate refused (${rc})`);
+    const c = decodeVerifiedCertificate(cert);
+    const d: DeviceRecord = {
+      name: c.name,
+      publicKey: hex(c.device),
+      cert: Buffer.from(cert).toString("base64"),
+      serial: c.serial,
+      write: c.write,
+      read: c.read,
+    };
+    this.record(d);
+    this.save();
+    return d;
+  }
+
+  private record(d: DeviceRecord): void {
     this.devices.set(d.name, d);
     if (this.data) writeFileSync(join(this.data.dir, "devices.json"), JSON.stringify([...this.devices.values()], null, 1));
     this.updateView(d);
-    this.save();
   }
 
-  /** A device connects (after authentication). Replaces an older connection of the same device. */
+  /**
+   * A device's connection arrives (any transport): runs the Secret Handshake
+   * as the server, then sync for the device its certificate names. `name`: the
+   * name the transport claims (MQTT topic), which must match the certificate.
+   */
+  accept(send: (bytes: Uint8Array) => void, close: () => void, opts: { nowMs?: number; name?: string } = {}): GatewayLink {
+    let conn: GatewayConnection | null = null;
+    let closed = false;
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      conn?.close();
+      close();
+    };
+    const session = CoreSession.server(this.core, { now: opts.nowMs });
+    const link: SecureLink = new SecureLink(session, {
+      send: (b) => {
+        this.stats.bytesOut += b.length;
+        send(b);
+      },
+      onOpen: () => {
+        const cert = session.remoteCert();
+        const why = cert ? this.admit(cert, opts.name) : "no certificate";
+        if (typeof why === "string") return link.end(why);
+        conn = this.connect(
+          why.name,
+          (m) => link.write(m),
+          () => link.end("sync session ended"),
+        );
+      },
+      onMessage: (m) => conn?.receive(m),
+      onEnd: (reason) => {
+        if (!conn) {
+          this.refusals.push(reason);
+          this.log(`session refused: ${reason}`);
+        } else if (reason !== "sync session ended" && reason !== "the peer said goodbye")
+          this.log(`session ${conn.device.name} ended: ${reason}`);
+        finish();
+      },
+    }).start();
+    return {
+      receive: (b) => {
+        this.stats.bytesIn += b.length;
+        link.receive(b);
+      },
+      timer: (now, rto) => {
+        link.timer(now);
+        conn?.timer(now, rto);
+      },
+      close: () => {
+        link.end("transport closed");
+        finish();
+      },
+    };
+  }
+
+  /** The device a verified certificate names, recorded; or why it is refused. */
+  private admit(cert: Uint8Array, claimed?: string): DeviceRecord | string {
+    const c = decodeVerifiedCertificate(cert);
+    const key = hex(c.device);
+    if (claimed !== undefined && claimed !== c.name) return `transport names ${claimed} but the certificate names ${c.name}`;
+    const known = this.devices.get(c.name);
+    if (known && known.publicKey !== key)
+      return `certificate for ${c.name} names key ${key.slice(0, 16)}…, enrolled with ${known.publicKey.slice(0, 16)}…`;
+    if (!known || known.serial !== c.serial) {
+      this.record({
+        name: c.name,
+        publicKey: key,
+        cert: Buffer.from(cert).toString("base64"),
+        serial: c.serial,
+        write: c.write,
+        read: c.read,
+      });
+      this.save();
+    }
+    return this.devices.get(c.name) as DeviceRecord;
+  }
+
+  /** Installs the owner's revocation list (checked by the core) and keeps it on main. */
+  revoke(list: Uint8Array): void {
+    check(this.identity.setRevocations(list), "identity_revocations_set");
+    this.set(REVOKED_PATH, list);
+  }
+
+  private loadRevocations(): void {
+    if (!this.enrolled) return;
+    const list = getPath(this.store, treeOf(this.store, this.store.ref("main")), REVOKED_PATH);
+    if (list) check(this.identity.setRevocations(list), "identity_revocations_set");
+  }
+
+  /** Sync for an authenticated device. Replaces an older connection of the same device. */
   connect(name: string, send: (m: Uint8Array) => void, close: () => void): GatewayConnection {
     const d = this.devices.get(name);
     if (!d) throw new Error(`unknown device ${name}`);

@@ -112,8 +112,14 @@ export function issueRevocationList(r: Omit<RevocationList, "issuer">, ownerSecr
   return sign1(payload, ownerSecretKey);
 }
 
-/** Splits a COSE_Sign1 (tagged or not) and checks its EdDSA signature against `issuer`. */
-export function openSign1(cose: Uint8Array, issuer: Uint8Array): Map<number, unknown> {
+interface Sign1 {
+  prot: Uint8Array;
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** Splits a COSE_Sign1 (tagged or not) into its parts, checking its shape only. */
+function splitSign1(cose: Uint8Array): Sign1 {
   let v = decoder.decode(cose) as unknown;
   if (v instanceof Tag) {
     if (v.tag !== COSE_SIGN1_TAG) throw new IdentityError(`not COSE_Sign1 (tag ${v.tag})`);
@@ -125,15 +131,23 @@ export function openSign1(cose: Uint8Array, issuer: Uint8Array): Map<number, unk
     throw new IdentityError("protected header is not {1: -8}");
   if (!(payload instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== 64)
     throw new IdentityError("malformed COSE_Sign1");
-  if (!nacl.sign.detached.verify(sigStructure(prot, payload), signature, issuer)) throw new IdentityError("signature does not verify");
+  return { prot, payload, signature };
+}
+
+function payloadMap(payload: Uint8Array): Map<number, unknown> {
   const map = decoder.decode(payload) as unknown;
   if (!(map instanceof Map)) throw new IdentityError("payload is not a map");
   return map as Map<number, unknown>;
 }
 
-/** Host-side reading of a certificate (the core's check is the one that counts). */
-export function readCertificate(cose: Uint8Array, issuer: Uint8Array): Certificate {
-  const m = openSign1(cose, issuer);
+/** Splits a COSE_Sign1 (tagged or not) and checks its EdDSA signature against `issuer`. */
+export function openSign1(cose: Uint8Array, issuer: Uint8Array): Map<number, unknown> {
+  const { prot, payload, signature } = splitSign1(cose);
+  if (!nacl.sign.detached.verify(sigStructure(prot, payload), signature, issuer)) throw new IdentityError("signature does not verify");
+  return payloadMap(payload);
+}
+
+function certificateFrom(m: Map<number, unknown>): Certificate {
   if (m.get(1) !== KIND_CERTIFICATE) throw new IdentityError("not a certificate");
   return {
     serial: m.get(2) as number,
@@ -145,6 +159,19 @@ export function readCertificate(cose: Uint8Array, issuer: Uint8Array): Certifica
     notBefore: m.get(8) as number,
     notAfter: m.get(9) as number,
   };
+}
+
+/**
+ * The fields of a certificate the core has already verified (a session's peer
+ * certificate, identity_session_remote_cert): no signature check here.
+ */
+export function decodeVerifiedCertificate(cose: Uint8Array): Certificate {
+  return certificateFrom(payloadMap(splitSign1(cose).payload));
+}
+
+/** Host-side reading of a certificate (the core's check is the one that counts). */
+export function readCertificate(cose: Uint8Array, issuer: Uint8Array): Certificate {
+  return certificateFrom(openSign1(cose, issuer));
 }
 
 export function readRevocationList(cose: Uint8Array, issuer: Uint8Array): RevocationList {

@@ -53,33 +53,46 @@ export class DeviceIdentity {
   }
 }
 
-const IO_BYTES = 4096;
+export const IO_BYTES = 4096;
+
+export interface SessionOptions {
+  transportOnly?: boolean;
+  now?: number;
+  io?: number;
+}
 
 /** One session in a core. Methods return raw codes where a peer can cause them. */
 export class CoreSession {
   readonly handle: number;
   private readonly io: number;
+  private readonly ownIo: boolean;
 
   private constructor(
     readonly core: Core,
     handle: number,
+    io: number,
   ) {
     this.handle = handle;
-    this.io = core.alloc(IO_BYTES);
+    this.ownIo = io === 0;
+    this.io = io || core.alloc(IO_BYTES);
   }
 
-  /** `now`: ms on the clock later given to onTimer (default performance.now()). */
-  static client(core: Core, serverKey: Uint8Array, opts: { transportOnly?: boolean; now?: number } = {}): CoreSession {
+  /**
+   * `now`: ms on the clock later given to onTimer (default performance.now()).
+   * `io`: an IO_BYTES core buffer to copy through, owned by the caller (a device
+   * shares one with its sync session); default: the session's own.
+   */
+  static client(core: Core, serverKey: Uint8Array, opts: SessionOptions = {}): CoreSession {
     const flags = opts.transportOnly ? FLAG_TRANSPORT_ONLY : 0;
     const now = BigInt(Math.floor(opts.now ?? performance.now()));
     const h = core.with([serverKey], ([k]) => core.call("identity_session_client", k!, flags, now));
-    return new CoreSession(core, check(h, "identity_session_client"));
+    return new CoreSession(core, check(h, "identity_session_client"), opts.io ?? 0);
   }
 
-  static server(core: Core, opts: { transportOnly?: boolean; now?: number } = {}): CoreSession {
+  static server(core: Core, opts: SessionOptions = {}): CoreSession {
     const flags = opts.transportOnly ? FLAG_TRANSPORT_ONLY : 0;
     const now = BigInt(Math.floor(opts.now ?? performance.now()));
-    return new CoreSession(core, check(core.call("identity_session_server", flags, now), "identity_session_server"));
+    return new CoreSession(core, check(core.call("identity_session_server", flags, now), "identity_session_server"), opts.io ?? 0);
   }
 
   // Passes data through `fn` (receive or write) in IO_BYTES pieces until it takes
@@ -152,6 +165,12 @@ export class CoreSession {
     return n < 0 ? null : new TextDecoder().decode(this.core.read(this.io, n));
   }
 
+  /** The verified peer certificate's bytes (after EV_PEER), or null. */
+  remoteCert(): Uint8Array | null {
+    const n = this.core.call("identity_session_remote_cert", this.handle, this.io, IO_BYTES);
+    return n < 0 ? null : this.core.read(this.io, n);
+  }
+
   /** 0 (allowed) or E_DENIED. */
   may(write: boolean, path: string): number {
     const bytes = new TextEncoder().encode(path);
@@ -162,7 +181,7 @@ export class CoreSession {
   free(): void {
     if (this.core.isDead) return;
     this.core.call("identity_session_free", this.handle);
-    this.core.free(this.io);
+    if (this.ownIo) this.core.free(this.io);
   }
 }
 

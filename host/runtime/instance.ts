@@ -162,6 +162,28 @@ export class Core {
     return this.memory.buffer.byteLength;
   }
 
+  /** The heap by its allocator's blocks (mem_heap_stats); `touched`: free bytes written since paintHeap. */
+  heapStats(): { managed: number; used: number; free: number; largestFree: number; touched: number } {
+    return this.with([20], ([out]) => {
+      if (this.call("mem_heap_stats", out!) !== 0) throw new RangeError("mem_heap_stats failed");
+      const v = new DataView(this.memory.buffer, out!, 20);
+      const [managed, used, free, largestFree, touched] = [0, 4, 8, 12, 16].map((o) => v.getUint32(o, true)) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      // The stats buffer itself is a used block while it is measured.
+      return { managed, used: used - 32, free, largestFree, touched };
+    });
+  }
+
+  /** Marks the free heap so heapStats().touched measures a high-water mark from here. */
+  paintHeap(): void {
+    this.call("mem_paint");
+  }
+
   alloc(len: number): number {
     const ptr = this.call("mem_alloc", Math.max(len, 1));
     if (ptr === 0) throw new RangeError(`core could not allocate ${len} bytes`);

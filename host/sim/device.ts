@@ -4,11 +4,13 @@
 // merging the owner's view (config) into its main when one arrives.
 import { encode } from "cbor-x";
 import { rng } from "../flash/sim.ts";
-import { DeviceIdentity } from "../identity/device.ts";
-import { Core, type FlashDevice } from "../runtime/index.ts";
+import { CoreSession, DeviceIdentity, IO_BYTES } from "../identity/device.ts";
+import { check } from "../runtime/errors.ts";
+import { Core, type FlashDevice, MemoryFlash } from "../runtime/index.ts";
 import { CoreStore } from "../store/index.ts";
 import { hex, OBJ_TREE, type SyncEvent, SyncSession, SyncStore } from "../sync/core.ts";
 import { getPath, treeOf } from "../sync/objects.ts";
+import { SecureLink } from "../sync/secure.ts";
 
 export interface DeviceOptions {
   name: string;
@@ -16,7 +18,9 @@ export interface DeviceOptions {
   read?: string[];
   /** Seconds since the epoch for commit times (deterministic in tests). */
   clock?: () => number;
-  /** The device's flash partition; without one the store is in memory (lost at reboot). */
+  /** The device core's wall clock in ms (0: unknown); default Date.now. */
+  coreClock?: () => number;
+  /** The device's flash partition (default: a fresh 512 KiB one); its store and key live there. */
   flash?: FlashDevice;
   /** Seeds the core's random_bytes (so its key and commit ids repeat for a seed); default: node:crypto. */
   seed?: number;
@@ -33,16 +37,18 @@ export class SimDevice {
   core: Core;
   store: SyncStore;
   session: SyncSession | null = null;
-  private send: ((m: Uint8Array) => void) | null = null;
+  /** The authenticated session to the gateway the sync messages travel in. */
+  link: SecureLink | null = null;
   private readonly clock: () => number;
-  readonly flash: FlashDevice | undefined;
+  readonly flash: FlashDevice;
+  private readonly coreClock: (() => number) | undefined;
   private staged: CoreStore;
   commits = 0;
   merges = 0;
   bytesOut = 0;
   bytesIn = 0;
   readonly log: string[] = [];
-  /** The device's identity (key in the flash secret area; in memory without flash). */
+  /** The device's identity (key and certificate in the flash secret area). */
   identity: DeviceIdentity;
   /** Commits the gateway has acknowledged (latest). */
   acked: string | null = null;
@@ -54,7 +60,9 @@ export class SimDevice {
     this.write = opts.write ?? [`sensors/${opts.name}`];
     this.read = opts.read ?? [`config/${opts.name}`];
     this.clock = opts.clock ?? (() => Date.now() / 1000);
-    this.flash = opts.flash;
+    // A device keeps its store on flash: 128 KiB of memory cannot hold history.
+    this.flash = opts.flash ?? new MemoryFlash(512 * 1024);
+    this.coreClock = opts.coreClock;
     if (opts.seed !== undefined) {
       const next = rng(opts.seed);
       this.random = (out) => {
@@ -62,10 +70,23 @@ export class SimDevice {
       };
     }
     this.core = this.newCore();
-    this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
+    this.store = SyncStore.flash(this.core);
     this.staged = new CoreStore(this.core, this.store.handle);
     this.identity = new DeviceIdentity(this.core);
     this.init();
+  }
+
+  // One buffer the identity session and the sync session both copy messages
+  // through (they take turns), allocated once per core.
+  private ioBuf = 0;
+  private io(): number {
+    if (this.ioBuf === 0) this.ioBuf = this.core.alloc(IO_BYTES);
+    return this.ioBuf;
+  }
+
+  /** Stores the owner's keys and this device's certificate (identity_enroll). */
+  enroll(ownerKey: Uint8Array, networkKey: Uint8Array, cert: Uint8Array): void {
+    check(this.identity.enroll(ownerKey, networkKey, cert), "identity_enroll");
   }
 
   /** The device's Ed25519 public key as hex (what its certificate and the gateway's devices.json name). */
@@ -77,7 +98,8 @@ export class SimDevice {
   reboot(): void {
     this.disconnect();
     this.core = this.newCore();
-    this.store = this.flash ? SyncStore.flash(this.core) : SyncStore.storeMemory(this.core);
+    this.ioBuf = 0;
+    this.store = SyncStore.flash(this.core);
     this.staged = new CoreStore(this.core, this.store.handle);
     this.identity = new DeviceIdentity(this.core);
     this.pending.clear();
@@ -85,7 +107,7 @@ export class SimDevice {
   }
 
   private newCore(): Core {
-    return new Core("release", { flash: this.flash, random: this.random });
+    return new Core("release", { flash: this.flash, random: this.random, clock: this.coreClock });
   }
 
   /**
@@ -149,31 +171,65 @@ export class SimDevice {
     return getPath(this.store, treeOf(this.store, this.store.ref("main")), path);
   }
 
-  /** Starts a new session over a fresh link. */
-  connect(send: (m: Uint8Array) => void): void {
-    this.session?.close();
+  /**
+   * Starts a session over a fresh transport as the Secret Handshake client of
+   * the gateway whose key it knows; sync starts once the gateway's certificate
+   * verified. send: bytes for the transport; ended: the session is over (why).
+   */
+  connect(
+    send: (bytes: Uint8Array) => void,
+    gatewayKey: Uint8Array,
+    opts: { nowMs?: number; ended?: (reason: string) => void } = {},
+  ): void {
+    this.disconnect();
     // A full collection returns the closed session's objects before a new one
     // is built: the device heap is small, and sessions are rare.
     this.core.call("__collect");
-    this.send = send;
-    this.session = new SyncSession(this.store, "device", this.name, [], QUARANTINE);
-    this.pump();
+    const session = CoreSession.client(this.core, gatewayKey, { now: opts.nowMs, io: this.io() });
+    const link: SecureLink = new SecureLink(session, {
+      send: (b) => {
+        this.bytesOut += b.length;
+        send(b);
+      },
+      onOpen: () => {
+        this.session = new SyncSession(this.store, "device", this.name, [], QUARANTINE, this.io());
+        this.pump();
+      },
+      onMessage: (m) => {
+        this.session?.receive(m);
+        this.pump();
+      },
+      onEnd: (reason) => {
+        if (this.link === link) {
+          this.link = null;
+          this.session?.close();
+          this.session = null;
+        }
+        if (reason !== "closed by the device") this.log.push(`link: ${reason}`);
+        opts.ended?.(reason);
+      },
+    });
+    this.link = link;
+    link.start();
   }
 
   disconnect(): void {
+    const link = this.link;
+    this.link = null;
     this.session?.close();
     this.session = null;
-    this.send = null;
+    link?.end("closed by the device");
   }
 
-  receive(m: Uint8Array): void {
-    if (!this.session) return;
-    this.bytesIn += m.length;
-    this.session.receive(m);
-    this.pump();
+  /** Bytes from the transport. */
+  receive(bytes: Uint8Array): void {
+    if (!this.link) return;
+    this.bytesIn += bytes.length;
+    this.link.receive(bytes);
   }
 
   timer(nowMs: number, rtoMs = 0): void {
+    this.link?.timer(nowMs);
     if (!this.session) return;
     this.session.timer(nowMs, rtoMs);
     this.pump();
@@ -183,10 +239,9 @@ export class SimDevice {
     const s = this.session;
     if (!s) return;
     for (const e of s.events()) this.onEvent(e);
-    for (let m = s.take(); m; m = s.take()) {
-      this.bytesOut += m.length;
-      this.send?.(m);
-    }
+    for (let m = s.take(); m; m = s.take()) this.link?.write(m);
+    // The session ended (REJECT / ERROR sent or received): end the link after it.
+    if (s.ended && this.session === s) this.link?.end("sync session ended");
   }
 
   private onEvent(e: SyncEvent): void {

@@ -4,9 +4,10 @@
 // --gateway address is given), `nymote demo` and the convergence tests.
 import { encode } from "cbor-x";
 import { SimFlash } from "../flash/sim.ts";
-import { Gateway, type GatewayConnection } from "../gateway/gateway.ts";
+import { Gateway, type GatewayLink } from "../gateway/gateway.ts";
 import type { SyncStore } from "../sync/core.ts";
 import { listPaths, treeOf } from "../sync/objects.ts";
+import { Owner } from "../sync/owner.ts";
 import { type FaultOptions, FaultyNet } from "../transport/faulty.ts";
 import { SimDevice } from "./device.ts";
 import { Signals } from "./signals.ts";
@@ -32,6 +33,8 @@ export interface FleetOptions {
   /** Longest settle phase (faults healed) before giving up. */
   settleMs?: number;
   gateway?: Gateway;
+  /** The owner who enrolls the devices (and the gateway, when it is not enrolled yet); default: a throwaway owner. */
+  owner?: Owner;
   /** Called every virtual second. */
   progress?: (f: FleetSnapshot) => void;
 }
@@ -68,7 +71,7 @@ interface Slot {
   flash: SimFlash | null;
   cuts: number;
   signals: Signals;
-  conn: GatewayConnection | null;
+  conn: GatewayLink | null;
   epoch: number;
   reconnectAt: number;
   reconnects: number;
@@ -78,7 +81,9 @@ export function runFleet(o: FleetOptions): FleetResult {
   const net = new FaultyNet(o.seed, o.faults ?? {});
   const start = Math.floor(Date.now() / 1000);
   const clock = () => start + Math.floor(net.now / 1000);
-  const gw = o.gateway ?? new Gateway({ clock });
+  const owner = o.owner ?? Owner.throwaway();
+  const gw = o.gateway ?? new Gateway({ clock, owner });
+  const gatewayKey = gw.publicKey;
   const sampleMs = o.sampleMs ?? 500;
   const commitMs = o.commitMs ?? 2000;
   const settleMs = o.settleMs ?? 60_000;
@@ -88,8 +93,10 @@ export function runFleet(o: FleetOptions): FleetResult {
     const rec = { name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] };
     const flash = o.flash || o.powerCut ? new SimFlash({ size: 512 * 1024, seed: o.seed * 1000 + i }) : null;
     const dev = new SimDevice({ ...rec, clock, flash: flash ?? undefined, seed: o.seed * 1000 + i });
-    // Enrollment records the device's key: the gateway checks every commit's signature against it.
-    if (gw.devices.get(name)?.publicKey !== dev.publicKey) gw.enroll({ ...rec, publicKey: dev.publicKey });
+    // Enrollment: the owner's certificate goes to the device and to the gateway's records.
+    const cert = owner.issue(dev.identity.publicKey(), rec);
+    dev.enroll(owner.publicKey, owner.networkKey, cert);
+    gw.enroll(cert);
     slots.push({
       dev,
       flash,
@@ -113,14 +120,18 @@ export function runFleet(o: FleetOptions): FleetResult {
       s.dev.disconnect();
       s.reconnectAt = net.now + 200 + Math.floor(net.random() * 300);
     };
-    s.conn = gw.connect(
-      s.dev.name,
-      // A delivery runs device code that writes flash: a power cut can land in it.
-      (m) => net.send(m, (x) => alive() && guarded(s, () => s.dev.receive(x)), drop),
+    // Bytes cross the faulty network; a corrupted one fails the box-stream MAC and ends the session.
+    // A delivery runs device code that writes flash: a power cut can land in it.
+    const conn = gw.accept(
+      (b) => net.send(b, (x) => alive() && guarded(s, () => s.dev.receive(x))),
       () => alive() && net.at(0, drop),
+      { nowMs: net.now },
     );
-    const conn = s.conn;
-    s.dev.connect((m) => net.send(m, (x) => alive() && conn.receive(x), drop));
+    s.conn = conn;
+    s.dev.connect((b) => net.send(b, (x) => alive() && conn.receive(x)), gatewayKey, {
+      nowMs: net.now,
+      ended: () => alive() && net.at(0, drop),
+    });
     s.reconnects++;
   };
 

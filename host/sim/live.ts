@@ -1,6 +1,7 @@
 // Simulated devices in real time against a gateway reached over TCP or MQTT
 // (`nymote sim --gateway ADDR`): each device samples its signals, commits every
 // few seconds, syncs over its own connection and reconnects when it drops.
+import type { Grant, Owner } from "../sync/owner.ts";
 import { dialMqtt } from "../transport/mqtt.ts";
 import { type DeviceLink, dialTcp } from "../transport/tcp.ts";
 import { SimDevice } from "./device.ts";
@@ -19,8 +20,14 @@ export interface LiveOptions {
   /** After the run, wait this long at most for every commit to be acknowledged. */
   settleMs?: number;
   progress?: (line: string) => void;
-  /** Called once per device before it first dials (enrollment with its public key). */
-  enroll?: (dev: SimDevice) => void;
+  /** Enrolls each device (its certificate) before it first dials. */
+  owner: Owner;
+  /** The gateway's public key (the Secret Handshake server key devices pin). */
+  gatewayKey: Uint8Array;
+  /** A device's certificate grant; default sensors/<name> to write, config/<name> and config/all to read. */
+  grant?: (name: string) => Grant;
+  /** Called with each certificate issued (an in-process gateway records it). */
+  onEnroll?: (cert: Uint8Array) => void;
   /** Called every 50 ms with the elapsed ms (the demo changes config from here). */
   onTick?: (nowMs: number) => void;
 }
@@ -39,13 +46,19 @@ export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; 
     link: null,
     reconnects: 0,
   }));
-  for (const d of fleet) o.enroll?.(d.dev);
+  const grant = o.grant ?? ((name: string) => ({ name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] }));
+  for (const d of fleet) {
+    const cert = o.owner.issue(d.dev.identity.publicKey(), grant(d.dev.name));
+    d.dev.enroll(o.owner.publicKey, o.owner.networkKey, cert);
+    o.onEnroll?.(cert);
+  }
+  const t0 = Date.now();
   const signals = names.map((_, i) => new Signals(o.seed * 1000 + i));
   let stopping = false;
   const dial = async (d: LiveDevice) => {
     if (stopping) return;
     d.reconnects++;
-    const onMsg = (m: Uint8Array) => d.dev.receive(m);
+    const onBytes = (b: Uint8Array) => d.dev.receive(b);
     const onClose = () => {
       d.link = null;
       d.dev.disconnect();
@@ -54,16 +67,16 @@ export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; 
     try {
       const link =
         url.protocol === "mqtt:"
-          ? await dialMqtt(d.dev.name, o.gateway, onMsg, onClose)
-          : dialTcp(d.dev.name, url.hostname, Number(url.port), onMsg, onClose);
+          ? await dialMqtt(d.dev.name, o.gateway, onBytes, onClose)
+          : dialTcp(url.hostname, Number(url.port), onBytes, onClose);
       d.link = link;
-      d.dev.connect((m) => link.send(m));
+      // The session's end (refused, failed, rejected) closes the transport; onClose redials.
+      d.dev.connect((b) => link.send(b), o.gatewayKey, { nowMs: Date.now() - t0, ended: () => link.close() });
     } catch {
       if (!stopping) setTimeout(() => void dial(d), 500);
     }
   };
   await Promise.all(fleet.map(dial));
-  const t0 = Date.now();
   const sampleMs = o.sampleMs ?? 500;
   const commitMs = o.commitMs ?? 2000;
   let lastSample = 0;

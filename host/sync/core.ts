@@ -32,6 +32,14 @@ export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 const ZERO = "0".repeat(64);
 
+/** A device's store scratch: its 128 KiB also hold a session and sync (larger objects are read in pieces). */
+const DEVICE_SCRATCH = 1024;
+
+/** Path prefixes as the core takes them: each '\n'-terminated, so "" (everything) survives. */
+function prefixList(prefixes: string[]): Uint8Array {
+  return enc.encode(prefixes.map((p) => `${p}\n`).join(""));
+}
+
 /** Throws for a negative ABI code; returns the value otherwise. */
 function ok(rc: number, what: string): number {
   if (rc < 0) throw new SyncError(rc, what);
@@ -55,11 +63,12 @@ export class SyncError extends Error {
 export class SyncStore {
   private readonly ids: number;
   private readonly buf: number;
-  private readonly bufLen = 8192;
 
+  /** bufLen: the scratch buffer objects are copied through (a device keeps it small). */
   constructor(
     readonly core: Core,
     readonly handle: number,
+    private readonly bufLen = 8192,
   ) {
     this.ids = core.alloc(ID_LEN * 4);
     this.buf = core.alloc(this.bufLen);
@@ -72,12 +81,12 @@ export class SyncStore {
 
   /** The store part's in-memory store (store_open_memory). */
   static storeMemory(core: Core): SyncStore {
-    return new SyncStore(core, ok(core.call("store_open_memory"), "store_open_memory"));
+    return new SyncStore(core, ok(core.call("store_open_memory"), "store_open_memory"), DEVICE_SCRATCH);
   }
 
   /** The device's flash partition (flash_store_open: mounts and recovers). */
   static flash(core: Core): SyncStore {
-    return new SyncStore(core, ok(core.call("flash_store_open"), "flash_store_open"));
+    return new SyncStore(core, ok(core.call("flash_store_open"), "flash_store_open"), DEVICE_SCRATCH);
   }
 
   private scratch(data: Uint8Array): number {
@@ -141,7 +150,7 @@ export class SyncStore {
 
   /** The tree equal to base outside the prefixes and to src inside them (null: empty). */
   graft(base: string | null, src: string | null, prefixes: string[]): string {
-    const p = enc.encode(prefixes.join("\n"));
+    const p = prefixList(prefixes);
     this.core.write(this.buf, p);
     ok(
       this.core.call("sync_graft", this.handle, this.idAt(0, base), this.idAt(1, src), this.buf, p.length, this.ids + 3 * ID_LEN),
@@ -206,20 +215,24 @@ export class SyncStore {
 export class SyncSession {
   readonly handle: number;
   private readonly msg: number;
+  private readonly ownMsg: boolean;
   private readonly ev: number;
   private closed = false;
 
+  /** msgBuf: a MSG_MAX-byte core buffer to copy messages through, shared with the caller (default: its own). */
   constructor(
     readonly store: SyncStore,
     readonly role: Role,
     name: string,
     writePrefixes: string[] = [],
     quarantineCap = 8192,
+    msgBuf = 0,
   ) {
     const core = store.core;
     const n = enc.encode(name);
-    const w = enc.encode(writePrefixes.join("\n"));
-    this.msg = core.alloc(MSG_MAX);
+    const w = prefixList(writePrefixes);
+    this.ownMsg = msgBuf === 0;
+    this.msg = msgBuf || core.alloc(MSG_MAX);
     this.ev = core.alloc(256);
     core.write(this.msg, n);
     core.write(this.msg + n.length, w);
@@ -291,7 +304,7 @@ export class SyncSession {
     const core = this.store.core;
     if (core.isDead) return;
     core.call("sync_close", this.handle);
-    core.free(this.msg);
+    if (this.ownMsg) core.free(this.msg);
     core.free(this.ev);
   }
 }

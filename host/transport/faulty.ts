@@ -1,8 +1,8 @@
 // An in-process network with virtual time and injected faults, for the
 // simulator and the tests: per message it may drop, duplicate, delay, reorder
 // or corrupt, and it cuts links during partitions that heal. Deterministic for
-// a seed. Corruption is caught the way box-stream's MAC catches it: the
-// receiving end sees a frame that fails its check and closes the link.
+// a seed. The messages are box-stream bytes: a corrupted, lost, duplicated or
+// reordered one fails the receiver's MAC (or stalls it), and the link closes.
 import { rng } from "../flash/sim.ts";
 
 export interface FaultOptions {
@@ -62,11 +62,8 @@ export class FaultyNet {
     this.queue.push({ at: this.now + ms, seq: this.seq++, run: fn });
   }
 
-  /**
-   * Sends m across a link: deliver(m) runs later unless the message is lost;
-   * corrupted messages go to onCorrupt instead (the receiver's MAC check failed).
-   */
-  send(m: Uint8Array, deliver: (m: Uint8Array) => void, onCorrupt: () => void): void {
+  /** Sends m across a link: deliver(m) runs later (possibly corrupted) unless the message is lost. */
+  send(m: Uint8Array, deliver: (m: Uint8Array) => void): void {
     const f = this.faults;
     const r = this.random;
     this.stats.sent++;
@@ -92,11 +89,8 @@ export class FaultyNet {
         copy[at] = (copy[at] as number) ^ (1 << Math.floor(r() * 8));
       }
       this.at(latency, () => {
-        if (corrupt) onCorrupt();
-        else {
-          this.stats.delivered++;
-          deliver(copy);
-        }
+        this.stats.delivered++;
+        deliver(copy);
       });
     }
   }

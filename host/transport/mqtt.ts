@@ -1,13 +1,17 @@
 // Sync sessions over MQTT 3.1.1: a topic pair per device, `nymote/<name>/up`
 // (device → gateway) and `nymote/<name>/down`. Each payload is a 4-byte session
-// id (chosen by the device per session) and one sync message; a new id from a
-// device starts a new gateway session, messages of other sessions are dropped.
-// The gateway embeds an aedes broker by default or joins an existing one.
+// id (chosen by the device per session) and bytes of that session's Secret
+// Handshake + box-stream stream (one box-stream frame, or a handshake message);
+// a new id from a device starts a new gateway session, payloads of other
+// sessions are dropped. The topic name is only a claim: the certificate the
+// session verifies must name the same device. The gateway embeds an aedes
+// broker by default or joins an existing one.
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
 import mqtt, { type MqttClient } from "mqtt";
-import type { Gateway, GatewayConnection } from "../gateway/gateway.ts";
+import type { Gateway, GatewayLink } from "../gateway/gateway.ts";
+import { HANDSHAKE_TIMEOUT_MS } from "../identity/device.ts";
 import type { DeviceLink } from "./tcp.ts";
 
 export interface EmbeddedBroker {
@@ -45,35 +49,36 @@ function connect(url: string, clientId: string): Promise<MqttClient> {
 /** The gateway's side: subscribes to every device's up topic on the broker at url. */
 export async function serveMqtt(gw: Gateway, url: string): Promise<{ close(): Promise<void> }> {
   const client = await connect(url, `nymote-gateway-${randomBytes(4).toString("hex")}`);
-  const sessions = new Map<string, { sid: number; conn: GatewayConnection }>();
+  const sessions = new Map<string, { sid: number; link: GatewayLink }>();
   await client.subscribeAsync("nymote/+/up", { qos: 1 });
   client.on("message", (topic, payload) => {
     const name = topic.split("/")[1] ?? "";
-    if (payload.length < 5 || !gw.devices.has(name)) return;
+    if (payload.length < 5) return;
     const sid = payload.readUInt32BE(0);
-    const msg = new Uint8Array(payload.subarray(4));
+    const bytes = new Uint8Array(payload.subarray(4));
     let s = sessions.get(name);
     if (!s || s.sid !== sid) {
-      if (msg[0] !== 1) return; // only a HELLO opens a session
+      s?.link.close();
       const head = Buffer.alloc(4);
       head.writeUInt32BE(sid);
-      const conn = gw.connect(
-        name,
-        (m) => client.publish(`nymote/${name}/down`, Buffer.concat([head, m]), { qos: 1 }),
-        () => {
-          if (sessions.get(name)?.sid === sid) sessions.delete(name);
-        },
+      // An ended session stays in the map until the device starts another, so
+      // its late payloads are dropped rather than opening new sessions.
+      const link = gw.accept(
+        (b) => client.publish(`nymote/${name}/down`, Buffer.concat([head, b]), { qos: 1 }),
+        () => {},
+        { name },
       );
-      s = { sid, conn };
+      setTimeout(() => link.timer(performance.now()), HANDSHAKE_TIMEOUT_MS + 10).unref();
+      s = { sid, link };
       sessions.set(name, s);
     }
-    s.conn.receive(msg);
+    s.link.receive(bytes);
   });
   return { close: () => client.endAsync() };
 }
 
-/** A device's session over MQTT. */
-export async function dialMqtt(name: string, url: string, onMessage: (m: Uint8Array) => void, onClose: () => void): Promise<DeviceLink> {
+/** A device's byte pipe to the gateway over MQTT (name: its topic pair). */
+export async function dialMqtt(name: string, url: string, onBytes: (b: Uint8Array) => void, onClose: () => void): Promise<DeviceLink> {
   const client = await connect(url, `nymote-${name}-${randomBytes(4).toString("hex")}`);
   const sid = randomBytes(4).readUInt32BE(0);
   const head = Buffer.alloc(4);
@@ -81,7 +86,7 @@ export async function dialMqtt(name: string, url: string, onMessage: (m: Uint8Ar
   let closed = false;
   await client.subscribeAsync(`nymote/${name}/down`, { qos: 1 });
   client.on("message", (_topic, payload) => {
-    if (!closed && payload.length >= 5 && payload.readUInt32BE(0) === sid) onMessage(new Uint8Array(payload.subarray(4)));
+    if (!closed && payload.length >= 5 && payload.readUInt32BE(0) === sid) onBytes(new Uint8Array(payload.subarray(4)));
   });
   const close = () => {
     if (closed) return;

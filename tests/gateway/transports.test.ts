@@ -13,16 +13,16 @@ import { encode } from "cbor-x";
 import { Gateway } from "../../host/gateway/gateway.ts";
 import { runLive } from "../../host/sim/live.ts";
 import { listPaths, treeOf } from "../../host/sync/objects.ts";
+import { Owner } from "../../host/sync/owner.ts";
 import { serveMqtt, startBroker } from "../../host/transport/mqtt.ts";
 import { serveTcp } from "../../host/transport/tcp.ts";
 
 const names = ["dev000", "dev001", "dev002", "evil"];
 
+const owner = Owner.throwaway();
+
 function gateway(): Gateway {
-  const gw = new Gateway();
-  for (const n of names.slice(0, 3)) gw.enroll({ name: n, write: [`sensors/${n}`], read: [`config/${n}`, "config/all"] });
-  // The hostile device's certificate allows config/evil only; it writes sensors/evil.
-  gw.enroll({ name: "evil", write: ["config/evil"], read: [] });
+  const gw = new Gateway({ owner });
   gw.set("config/all/interval", new Uint8Array(encode(7)));
   return gw;
 }
@@ -32,17 +32,18 @@ async function scenario(gw: Gateway, url: string): Promise<void> {
     devices: 4,
     names,
     gateway: url,
+    owner,
+    gatewayKey: gw.publicKey,
+    // The hostile device's certificate allows config/evil only; it writes sensors/evil.
+    grant: (name) =>
+      name === "evil"
+        ? { name, write: ["config/evil"], read: [] }
+        : { name, write: [`sensors/${name}`], read: [`config/${name}`, "config/all"] },
     durationMs: 2500,
     seed: 3,
     sampleMs: 200,
     commitMs: 500,
     settleMs: 4000,
-    // Enrollment carries each device's key; the gateway verifies every commit against it.
-    enroll: (d) => {
-      const rec = gw.devices.get(d.name);
-      assert.ok(rec);
-      gw.enroll({ ...rec, publicKey: d.publicKey });
-    },
   });
   const byName = new Map(r.devices.map((d) => [d.dev.name, d]));
   for (const n of names.slice(0, 3)) {

@@ -377,10 +377,10 @@ test("the device key persists in the secret area; enrollment is set once", () =>
   assert.ok(core.call("identity_init") >= 0);
 });
 
-test("session slots: 2 on the device build, 8 on the gateway; a freed slot is reused", () => {
+test("session slots: 2 on the device build, 1,024 on the gateway (one a connected device); a freed slot is reused", () => {
   for (const [target, max] of [
     ["release", 2],
-    ["gateway", 8],
+    ["gateway", 1024],
   ] as const) {
     const d = newDevice(newOwner(), { target });
     const open = Array.from({ length: max }, () => CoreSession.server(d.core));

@@ -1,8 +1,14 @@
-// Hostile devices against a gateway: every attack is refused with a reason,
-// the connection is closed, nothing of it is stored, and an honest device on
-// the same gateway keeps syncing.
+// Hostile devices against a gateway, inside an authenticated session (the
+// evil device's certificate is valid; it attacks the sync protocol): every
+// attack is refused with a reason, the connection is closed, nothing of it is
+// stored, and an honest device on the same gateway keeps syncing over its
+// Secret Handshake + box-stream session. Attacks on the session itself are in
+// hostile-session.test.ts.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import nacl from "tweetnacl";
 import { signCommit } from "../../host/export/sign.ts";
@@ -11,18 +17,16 @@ import { Core } from "../../host/runtime/index.ts";
 import { SimDevice } from "../../host/sim/device.ts";
 import { hex, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/sync/core.ts";
 import { treeBody } from "../../host/sync/objects.ts";
+import { Owner } from "../../host/sync/owner.ts";
 
 const enc = new TextEncoder();
-// The hostile device is enrolled with its own key and signs what it forges
-// (so each attack below is refused for the reason it tests); the signature
-// attacks use other keys or none.
+// The hostile device holds a certificate for its own key and signs what it
+// forges (so each attack below is refused for the reason it tests); the
+// signature attacks use other keys or none.
+const owner = Owner.throwaway();
 const evilKey = nacl.sign.keyPair();
 const otherKey = nacl.sign.keyPair();
 const signer = new Core("gateway");
-const devices = [
-  { name: "evil", write: ["sensors/evil"], read: ["config/evil"], publicKey: hex(evilKey.publicKey) },
-  { name: "good", write: ["sensors/good"], read: ["config/good"] },
-];
 
 /** Git object id, computed independently of the core (node:crypto). */
 function gitId(type: number, body: Uint8Array): string {
@@ -62,7 +66,9 @@ interface Rig {
 }
 
 function rig(): Rig {
-  const gw = new Gateway({ devices, clock: () => 1_700_000_000 });
+  const gw = new Gateway({ owner, clock: () => 1_700_000_000 });
+  // The evil device holds a valid certificate for sensors/evil and speaks raw sync after the handshake.
+  gw.enroll(owner.issue(evilKey.publicKey, { name: "evil", write: ["sensors/evil"], read: ["config/evil"] }));
   const sent: Uint8Array[] = [];
   let closed = false;
   const conn = gw.connect(
@@ -74,14 +80,15 @@ function rig(): Rig {
   );
   // An honest device on the same gateway, driven synchronously.
   const good = new SimDevice({ name: "good", clock: () => 1_700_000_000 });
-  gw.enroll({ ...(devices[1] as (typeof devices)[1]), publicKey: good.publicKey });
+  const goodCert = owner.issue(good.identity.publicKey(), { name: "good", write: ["sensors/good"], read: ["config/good"] });
+  good.enroll(owner.publicKey, owner.networkKey, goodCert);
+  gw.enroll(goodCert);
   const q: [boolean, Uint8Array][] = [];
-  const gc = gw.connect(
-    "good",
+  const gc = gw.accept(
     (m) => q.push([true, m]),
     () => {},
   );
-  good.connect((m) => q.push([false, m]));
+  good.connect((m) => q.push([false, m]), gw.publicKey);
   const syncGood = () => {
     for (let i = 0; i < 1000 && q.length > 0; i++) {
       const [toDev, m] = q.shift() as [boolean, Uint8Array];
@@ -276,8 +283,10 @@ test("a valid signature over a different commit is refused", () => {
   refusedForSignature([...b.list.slice(0, -1), [OBJ_COMMIT, spliced]], /does not verify/);
 });
 
-test("a device enrolled without a public key gets nothing accepted", () => {
-  const gw = new Gateway({ devices: [{ name: "keyless", write: ["sensors/keyless"], read: [] }] });
+test("a device recorded without a public key (a devices.json from before certificates) gets nothing accepted", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nymote-keyless-"));
+  writeFileSync(join(dir, "devices.json"), JSON.stringify([{ name: "keyless", write: ["sensors/keyless"], read: [] }]));
+  const gw = new Gateway({ dataDir: dir });
   const sent: Uint8Array[] = [];
   const conn = gw.connect(
     "keyless",
@@ -288,4 +297,6 @@ test("a device enrolled without a public key gets nothing accepted", () => {
   conn.receive(objs(rootCommit("sensors/keyless/t").list));
   assert.match(rejectReason(sent), /no public key/);
   assert.equal(gw.store.ref("devices/keyless"), null);
+  gw.close();
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -10,10 +10,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encode as cborEncode, decode } from "cbor-x";
 import fc from "fast-check";
-import { Gateway } from "../../host/gateway/gateway.ts";
+import { Gateway, type GatewayLink } from "../../host/gateway/gateway.ts";
 import { SimDevice } from "../../host/sim/device.ts";
 import { CoreStore } from "../../host/store/index.ts";
 import { readCommit } from "../../host/sync/objects.ts";
+import { Owner } from "../../host/sync/owner.ts";
 
 const encode = (v: unknown) => new Uint8Array(cborEncode(v));
 const enc = new TextEncoder();
@@ -54,39 +55,45 @@ interface Rig {
   devs: SimDevice[];
   /** Messages in flight on each device's link: [toDevice, bytes]. */
   links: [boolean, Uint8Array][][];
+  /** The gateway's end of each device's session. */
+  conns: GatewayLink[];
 }
+
+const owner = Owner.throwaway();
 
 function rig(): Rig {
   let now = 1_700_000_000;
   const clock = () => now++;
-  const gw = new Gateway({ clock });
+  const gw = new Gateway({ clock, owner });
   const devs: SimDevice[] = [];
   const links: [boolean, Uint8Array][][] = [];
+  const conns: GatewayLink[] = [];
   for (let i = 0; i < DEVICES; i++) {
     const name = `dev${i}`;
     // Both devices may write under shared/: overlapping write prefixes.
     const d = new SimDevice({ name, write: [`sensors/${name}`, "shared"], read: ["config/all"], clock, seed: 7 + i });
-    gw.enroll({ name, write: d.write, read: d.read, publicKey: d.publicKey });
+    const cert = owner.issue(d.identity.publicKey(), { name, write: d.write, read: d.read });
+    d.enroll(owner.publicKey, owner.networkKey, cert);
+    gw.enroll(cert);
     const q: [boolean, Uint8Array][] = [];
-    const conn = gw.connect(
-      name,
-      (m) => q.push([true, m]),
-      () => {},
+    conns.push(
+      gw.accept(
+        (m) => q.push([true, m]),
+        () => {},
+      ),
     );
-    d.connect((m) => q.push([false, m]));
+    d.connect((m) => q.push([false, m]), gw.publicKey);
     devs.push(d);
     links.push(q);
-    void conn;
   }
-  return { gw, devs, links };
+  return { gw, devs, links, conns };
 }
 
 /** Delivers everything in flight on device i's link (and what that provokes). */
 function sync(r: Rig, i: number): void {
   const q = r.links[i] as [boolean, Uint8Array][];
   const d = r.devs[i] as SimDevice;
-  const conn = r.gw.connection(d.name);
-  assert.ok(conn);
+  const conn = r.conns[i] as GatewayLink;
   for (let n = 0; q.length > 0; n++) {
     assert.ok(n < 100_000, "sync terminates");
     const [toDevice, m] = q.shift() as [boolean, Uint8Array];

@@ -9,37 +9,27 @@ export function register(cli: Command): void {
     .option("--port <n>", "TCP port for devices", "7420")
     .option("--mqtt-port <n>", "port of the embedded MQTT broker", "1883")
     .option("--mqtt <url>", "use an existing MQTT broker (mqtt://host:port) instead of the embedded one")
-    .option("--enroll <spec...>", "enroll a device: name:write,prefixes:read,prefixes", [])
-    .option("--open-enrollment", "accept simulator devices dev000..dev999 with default capabilities")
-    .action(
-      async (o: {
-        data: string;
-        host: string;
-        port: string;
-        mqttPort: string;
-        mqtt?: string;
-        enroll: string[];
-        openEnrollment?: boolean;
-      }) => {
-        const { runGateway } = await import("../../gateway/daemon.ts");
-        const say = (l: string) => process.stdout.write(`${l}\n`);
-        const stop = await runGateway(
-          {
-            data: o.data,
-            host: o.host,
-            port: Number(o.port),
-            mqttPort: Number(o.mqttPort),
-            mqtt: o.mqtt,
-            enroll: o.enroll,
-            openEnrollment: o.openEnrollment === true,
-          },
-          say,
-        );
-        await new Promise<void>((resolve) => {
-          process.once("SIGINT", resolve);
-          process.once("SIGTERM", resolve);
-        });
-        await stop();
-      },
-    );
+    .option("--owner <dir>", "owner data directory (nymote identity init): certifies the gateway on first start")
+    .option("--enroll <cert...>", "record device certificates (nymote enroll output) before devices connect", [])
+    .action(async (o: { data: string; host: string; port: string; mqttPort: string; mqtt?: string; owner?: string; enroll: string[] }) => {
+      const { runGateway } = await import("../../gateway/daemon.ts");
+      const say = (l: string) => process.stdout.write(`${l}\n`);
+      const stop = await runGateway(
+        {
+          data: o.data,
+          host: o.host,
+          port: Number(o.port),
+          mqttPort: Number(o.mqttPort),
+          mqtt: o.mqtt,
+          owner: o.owner,
+          enroll: o.enroll,
+        },
+        say,
+      );
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await stop();
+    });
 }

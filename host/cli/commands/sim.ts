@@ -6,6 +6,8 @@ export function register(cli: Command): void {
     .description("simulated devices (each its own device core): against a gateway at --gateway, or in-process with injected faults")
     .option("--devices <n>", "devices", "3")
     .option("--gateway <addr>", "tcp://host:port or mqtt://host:port (without: an in-process gateway and network)")
+    .option("--owner <dir>", "with --gateway: the owner data directory that certifies the devices")
+    .option("--gateway-key <hex|file>", "with --gateway: the gateway's public key (hex, or its data directory's gateway.pub)")
     .option("--duration <s>", "seconds of activity", "10")
     .option("--seed <x>", "seed for signals and faults", "1")
     .option("--drop <p>", "in-process: probability a message is lost", "0")
@@ -23,13 +25,27 @@ export function register(cli: Command): void {
       const seconds = Number(o.duration);
       if (o.gateway) {
         const { runLive } = await import("../../sim/live.ts");
-        const r = await runLive({ devices, gateway: o.gateway, durationMs: seconds * 1000, seed, progress: say });
+        const { loadIdentity } = await import("../../identity/keys.ts");
+        const { Owner } = await import("../../sync/owner.ts");
+        const { existsSync, readFileSync } = await import("node:fs");
+        const { CliError } = await import("../main.ts");
+        if (!o.owner || !o.gatewayKey) throw new CliError("--gateway needs --owner <dir> and --gateway-key <hex|file>");
+        const keyText = existsSync(o.gatewayKey) ? readFileSync(o.gatewayKey, "utf8").trim() : o.gatewayKey;
+        if (!/^[0-9a-f]{64}$/i.test(keyText)) throw new CliError("--gateway-key: 64 hex digits or a file holding them");
+        const r = await runLive({
+          devices,
+          gateway: o.gateway,
+          owner: Owner.of(loadIdentity(o.owner, process.env.NYMOTE_PASSPHRASE)),
+          gatewayKey: new Uint8Array(Buffer.from(keyText, "hex")),
+          durationMs: seconds * 1000,
+          seed,
+          progress: say,
+        });
         for (const d of r.devices)
           say(
             `${d.dev.name}  commits ${d.dev.commits}  acknowledged ${d.dev.acked === d.dev.head ? "yes" : "no"}  reconnects ${d.reconnects - 1}  ${d.dev.log.slice(-1).join("")}`,
           );
         if (!r.allAcked) {
-          const { CliError } = await import("../main.ts");
           throw new CliError("not every commit was acknowledged");
         }
         return;
