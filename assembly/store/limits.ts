@@ -16,8 +16,21 @@ export const DEPTH_MAX: i32 = 8;
 /** Staged (uncommitted) writes a store holds before commit must be called. */
 export const STAGE_MAX: i32 = GATEWAY ? 1024 : 16;
 
-/** Largest object body the store assembles in memory (a tree level, a merged value). */
-export const OBJECT_MAX: i32 = GATEWAY ? 8 << 20 : 8 << 10;
+/**
+ * Largest object body on a device, and of any object on flash: one record in one
+ * 4 KiB sector at the coarsest supported write granularity (32 bytes: 4096 minus a
+ * 128-byte sector header and a 64-byte record header). The flash log refuses a
+ * geometry whose sectors cannot hold it (store/flash/log.ts mount) and any larger
+ * object (E_LIMIT), so device stores and flash share this one bound.
+ */
+export const DEVICE_OBJECT_MAX: i32 = 3904;
+
+/**
+ * Largest object body the store assembles or accepts (a value, a tree level, a
+ * commit, a merged value: every body is built in a Buf bounded by it, E_NOMEM past
+ * it; store_set refuses a larger value with E_LIMIT).
+ */
+export const OBJECT_MAX: i32 = GATEWAY ? 8 << 20 : DEVICE_OBJECT_MAX;
 
 /** Bytes of object bodies the memory backend may hold (its whole budget). */
 export const MEMORY_BACKEND_MAX: i32 = GATEWAY ? 48 << 20 : 32 << 10;

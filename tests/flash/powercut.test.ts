@@ -76,3 +76,21 @@ test(`random: ${LONG ? "10,000" : "300"} power cuts over random workloads`, () =
     }
   }
 });
+
+test("exhaustive at the object bound: objects that fill a sector each, cut at every operation and inside every write", () => {
+  // DEVICE_OBJECT_MAX (assembly/store/limits.ts): 4096 − 128 − 64.
+  const max = 4096 - 128 - 64;
+  const steps: Step[] = [];
+  for (let i = 0; i < 10; i++) {
+    steps.push({ op: "put", type: i % 2 ? OBJ_TREE : OBJ_BLOB, body: new Uint8Array(max - (i % 3)).map((_, j) => (j * 7 + i) & 0xff) });
+    steps.push({ op: "ref", name: "main", to: steps.length - 1 });
+    if (i === 4) steps.push({ op: "prune", to: steps.length - 2 });
+  }
+  steps.push({ op: "compact" });
+  const { ops, evacuated } = trace(steps, SIZE, "debug");
+  assert.ok(evacuated > 0, "the log wraps");
+  for (let op = 0; op <= ops.length; op++) {
+    const len = ops[op] ?? 0;
+    for (const landed of len > 0 ? landings(len) : [0]) trial(steps, SIZE, op, landed, 0, "debug", "bound");
+  }
+});

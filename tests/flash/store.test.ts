@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { FlashStore, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/flash/client.ts";
 import { SimFlash } from "../../host/flash/sim.ts";
 import { Core } from "../../host/runtime/index.ts";
+import { CoreStore } from "../../host/store/index.ts";
 
 const E_INVAL = -1;
 const E_NOTFOUND = -7;
@@ -170,4 +171,64 @@ test("a torn object never passes for stored, also once the head has moved on (se
     assert.deepEqual(boot(flash).get(id), x, `landed=${landed}: the fresh copy`);
     assert.equal(flash.violations, 0);
   }
+});
+
+// The one object bound of device stores and flash (assembly/store/limits.ts
+// DEVICE_OBJECT_MAX): a record of it fills a 4 KiB sector at granularity 32.
+const recHead = (g: number) => Math.ceil(44 / g) * g;
+const sectorHead = (g: number) => 2 * (Math.ceil(12 / g) * g + Math.ceil(8 / g) * g);
+const OBJECT_MAX = 4096 - sectorHead(32) - recHead(32);
+const E_LIMIT = -13;
+
+for (const g of [1, 16, 32]) {
+  test(`objects of exactly the device bound are stored and survive reboots, one byte more is E_LIMIT (granularity ${g})`, () => {
+    const flash = new SimFlash({ size: 64 * 1024, writeGranularity: g });
+    const s = boot(flash, "release");
+    const max = new Uint8Array(OBJECT_MAX).map((_, i) => (i * 13 + g) & 0xff);
+    const id = s.put(OBJ_BLOB, max);
+    assert.deepEqual(id, gitId(OBJ_BLOB, max));
+    assert.equal(s.put(OBJ_BLOB, new Uint8Array(OBJECT_MAX + 1)), E_LIMIT);
+    for (let i = 0; i < 3; i++) s.put(OBJ_TREE, new Uint8Array(OBJECT_MAX).fill(i)); // one sector each
+    assert.deepEqual(boot(flash, "release").get(id as Uint8Array), max);
+    assert.equal(boot(flash, "release").check(), 0);
+    assert.equal(flash.violations, 0);
+  });
+}
+
+test("a partition whose sectors cannot hold the largest object is refused (E_UNSUPPORTED)", () => {
+  const s = new FlashStore(new Core("debug", { flash: new SimFlash({ size: 64 * 1024, sectorSize: 2048 }) }));
+  assert.equal(s.open(), -15);
+});
+
+test("the store on flash (device build) never makes an object above the bound: values E_LIMIT, a tree level E_NOMEM, nothing acknowledged lost", () => {
+  const flash = new SimFlash({ size: 128 * 1024 });
+  const core = new Core("release", { flash });
+  const h = new FlashStore(core).open();
+  const st = new CoreStore(core, h);
+  const max = new Uint8Array(OBJECT_MAX).fill(7);
+  st.set("big", max);
+  const first = st.commit({ author: "T <t@x>", time: 1700000000, message: "max" });
+  assert.deepEqual(st.get("big", first), max);
+  assert.throws(() => st.set("bigger", new Uint8Array(OBJECT_MAX + 1)), /E_LIMIT/);
+  // A directory of 64-byte names grows by 104 bytes an entry: it passes the bound
+  // after 38 entries, 16 staged writes a commit.
+  let head = first;
+  let entries = 0;
+  let refused: unknown = null;
+  for (let c = 0; c < 4 && refused === null; c++) {
+    for (let i = 0; i < 16; i++) st.set(`dir/${String(entries + i).padStart(64, "n")}`, bytes("v"));
+    try {
+      head = st.commit({ author: "T <t@x>", time: 1700000001 + c, message: "more" });
+      entries += 16;
+    } catch (e) {
+      refused = e;
+    }
+  }
+  assert.match(String(refused), /E_NOMEM/);
+  assert.ok(entries * 104 <= OBJECT_MAX && (entries + 16) * 104 > OBJECT_MAX, `${entries} entries committed`);
+  const core2 = new Core("release", { flash });
+  const again = new CoreStore(core2, new FlashStore(core2).open());
+  assert.deepEqual(again.head(), head);
+  assert.deepEqual(again.get("big"), max);
+  assert.equal(flash.violations, 0);
 });

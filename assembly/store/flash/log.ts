@@ -32,9 +32,10 @@
 // Memory is fixed (never proportional to the data): per-sector tables for at most
 // MAX_SECTORS sectors, a Bloom filter of INDEX_BYTES split across sectors, a lookup
 // cache of CACHE_N entries and the ref table. See docs/flash.md for the costs.
-import { E_CONFLICT, E_CORRUPT, E_FULL, E_INVAL, E_IO, E_LIMIT, E_NOTFOUND, E_STATE, OK } from "../../abi/errors";
+import { E_CONFLICT, E_CORRUPT, E_FULL, E_INVAL, E_IO, E_LIMIT, E_NOTFOUND, E_STATE, E_UNSUPPORTED, OK } from "../../abi/errors";
 import { flash_erase, flash_read, flash_write } from "../../abi/imports";
 import { ID_LEN, REF_NAME_MAX } from "../backend";
+import { DEVICE_OBJECT_MAX } from "../limits";
 import { crc32 } from "./crc32";
 import { granule, loadGeometry, MAX_SECTORS, roundUp, SECRET_SECTORS, sectorCount, sectorSize } from "./geometry";
 
@@ -279,6 +280,8 @@ export function mount(): i32 {
   allocTables();
   hdrLen = slotB(2);
   recHS = roundUp(REC_HEAD);
+  // Every object a device store makes fits one record (limits.ts).
+  if (sectorSize - hdrLen - recHS < DEVICE_OBJECT_MAX) return E_UNSUPPORTED;
   bloomBytes = INDEX_BYTES / sectorCount;
   memory.fill(secSeq, 0, MAX_SECTORS * 4);
   memory.fill(secErase, 0, MAX_SECTORS * 4);
@@ -658,8 +661,8 @@ function scanFor(s: i32, id: usize, into: usize): u32 {
  * `level` is the number of free sectors that must remain (LEVEL_*).
  */
 export function append(kind: i32, aux: i32, id: usize, body: usize, len: i32, level: i32): i64 {
+  if (len > DEVICE_OBJECT_MAX) return E_LIMIT;
   const need = recHS + roundUp(len);
-  if (need > sectorSize - hdrLen) return E_LIMIT;
   let rc = ensureRoom(need, level);
   if (rc != OK) return rc;
   const loc = secBase(headSec) + <u32>headOff;
