@@ -214,9 +214,9 @@ export function landings(len: number): number[] {
   return [...new Set([0, 1, Math.floor(len / 2), len - 1].filter((x) => x >= 0 && x < len))];
 }
 
-/** Runs the workload once uncut and returns its operation log (write lengths, -1 for erases). */
-export function trace(steps: Step[], size: number, target: "debug" | "release"): { ops: number[]; evacuated: number } {
-  const flash = new SimFlash({ size });
+/** Runs the workload once uncut (on a copy of `image`, if given) and returns its operation log. */
+export function trace(steps: Step[], size: number, target: "debug" | "release", image?: Uint8Array): { ops: number[]; evacuated: number } {
+  const flash = new SimFlash({ size }, image?.slice());
   const store = boot(flash, target);
   flash.opLog = [];
   flash.reboot();
@@ -224,7 +224,7 @@ export function trace(steps: Step[], size: number, target: "debug" | "release"):
   return { ops: flash.opLog, evacuated: store.stats().evacuated };
 }
 
-/** One power-cut trial: cut at mutating operation `op` with `landed` bytes landed. */
+/** One power-cut trial: cut at mutating operation `op` with `landed` bytes landed (on a copy of `image`, if given). */
 export function trial(
   steps: Step[],
   size: number,
@@ -233,9 +233,10 @@ export function trial(
   seed: number,
   target: "debug" | "release",
   label: string,
+  image?: Uint8Array,
 ): void {
   const where = `${label} seed=${seed} op=${op} landed=${landed} target=${target}`;
-  const flash = new SimFlash({ size, seed: seed * 7919 + op });
+  const flash = new SimFlash({ size, seed: seed * 7919 + op }, image?.slice());
   const store = boot(flash, target);
   flash.reboot(); // operation indices count from the start of the workload
   flash.cutAt(op, landed);

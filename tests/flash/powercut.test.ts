@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OBJ_BLOB, OBJ_TREE } from "../../host/flash/client.ts";
-import { landings, randomWorkload, type Step, trace, trial } from "./harness.ts";
+import { SimFlash } from "../../host/flash/sim.ts";
+import { boot, landings, randomWorkload, type Step, trace, trial } from "./harness.ts";
 
 const LONG = process.env.NYMOTE_LONG === "1";
 
@@ -92,5 +93,30 @@ test("exhaustive at the object bound: objects that fill a sector each, cut at ev
   for (let op = 0; op <= ops.length; op++) {
     const len = ops[op] ?? 0;
     for (const landed of len > 0 ? landings(len) : [0]) trial(steps, SIZE, op, landed, 0, "debug", "bound");
+  }
+});
+
+test(`past 256 sectors: ${LONG ? "1,000" : "60"} random power cuts on a prefilled 2 MiB partition`, () => {
+  // Most of the partition in use (objects nobody references: never pruned away
+  // without a prune marker), so the log's sectors sit past index 255.
+  const size = 2 << 20;
+  const flash = new SimFlash({ size, seed: 5 });
+  const s = boot(flash, "release");
+  for (let i = 0; s.stats().used < 400; i++)
+    s.put(
+      OBJ_BLOB,
+      new Uint8Array(1200).fill(i & 0xff).map((b, j) => b ^ (j & (i >> 8))),
+    );
+  const image = flash.bytes.slice();
+  const cuts = LONG ? 1000 : 60;
+  let done = 0;
+  for (let seed = 1; done < cuts; seed++) {
+    const steps = randomWorkload(seed, 60);
+    const { ops } = trace(steps, size, "release", image);
+    for (let k = 0; k < 10 && done < cuts; k++, done++) {
+      const op = (seed * 11 + k * 17) % (ops.length + 1);
+      const len = ops[op] ?? 0;
+      trial(steps, size, op, len > 0 ? (seed * 3 + k) % (len + 1) : 0, seed, "release", "2MiB", image);
+    }
   }
 });

@@ -232,3 +232,29 @@ test("the store on flash (device build) never makes an object above the bound: v
   assert.deepEqual(again.get("big"), max);
   assert.equal(flash.violations, 0);
 });
+
+test("a 4 MiB partition (1,024 sectors) fills, recovers and keeps every object; RAM as stated; one sector more is refused", () => {
+  const flash = new SimFlash({ size: 4 << 20 });
+  let s = boot(flash, "release");
+  const ids: Uint8Array[] = [];
+  for (let i = 0; ; i++) {
+    const id = s.put(OBJ_BLOB, new Uint8Array(1300).map((_, j) => (i * 31 + j) & 0xff).fill(i >> 8, 0, 1));
+    if (typeof id === "number") {
+      assert.equal(id, E_FULL);
+      break;
+    }
+    ids.push(id);
+  }
+  const st = s.stats();
+  assert.equal(st.sectors, 1024);
+  assert.ok(st.used > 1000, `${st.used} sectors in use`);
+  s = boot(flash, "release");
+  assert.equal(s.check(), 0);
+  for (const id of ids.filter((_, i) => i % 97 === 0)) assert.equal(s.has(id), 1);
+  // 12 bytes a sector, a 16-byte Bloom slice a sector, lookup cache, ref table,
+  // buffers, and the liveness walk (docs/flash.md).
+  const ram = s.stats().ramBytes;
+  assert.ok(ram > 1024 * (12 + 16) && ram < 42 * 1024, `RAM ${ram}`);
+  const big = new FlashStore(new Core("release", { flash: new SimFlash({ size: (4 << 20) + 4096 }) }));
+  assert.equal(big.open(), -15);
+});

@@ -10,8 +10,12 @@ import { E_IO, E_UNSUPPORTED, OK } from "../../abi/errors";
 import { flash_geometry } from "../../abi/imports";
 
 export const MAX_GRANULE: i32 = 32;
-/** Sectors the fixed per-sector tables have room for: 1 MiB at 4 KiB sectors. */
-export const MAX_SECTORS: i32 = 256;
+/**
+ * Most sectors a partition may have: 4 MiB at 4 KiB sectors. The log's tables are
+ * sized to the partition at mount (12 bytes a sector plus the index, log.ts): about
+ * 40 KiB of the device's 128 KiB at the bound (docs/flash.md).
+ */
+export const MAX_SECTORS: i32 = 1024;
 export const SECRET_SECTORS: i32 = 2;
 /** Smallest log this part mounts: room for data, one spare for compaction, one free. */
 export const MIN_LOG_SECTORS: i32 = 4;

@@ -29,23 +29,25 @@
 // it "resurrects" an old header, a sector of stale duplicates that are older than
 // their copies. A sector is erased only after all its live records were copied.
 //
-// Memory is fixed (never proportional to the data): per-sector tables for at most
-// MAX_SECTORS sectors, a Bloom filter of INDEX_BYTES split across sectors, a lookup
+// Memory is bounded by the partition's size, never by the data: per-sector tables
+// (12 bytes a sector), a Bloom filter of indexBytes() split across sectors, a lookup
 // cache of CACHE_N entries and the ref table. See docs/flash.md for the costs.
 import { E_CONFLICT, E_CORRUPT, E_FULL, E_INVAL, E_IO, E_LIMIT, E_NOTFOUND, E_STATE, E_UNSUPPORTED, OK } from "../../abi/errors";
 import { flash_erase, flash_read, flash_write } from "../../abi/imports";
 import { ID_LEN, REF_NAME_MAX } from "../backend";
 import { DEVICE_OBJECT_MAX } from "../limits";
 import { crc32 } from "./crc32";
-import { granule, loadGeometry, MAX_SECTORS, roundUp, SECRET_SECTORS, sectorCount, sectorSize } from "./geometry";
+import { granule, loadGeometry, roundUp, SECRET_SECTORS, sectorCount, sectorSize } from "./geometry";
 
 export const KIND_OBJ: i32 = 1;
 export const KIND_REF: i32 = 2;
 export const KIND_PRUNE: i32 = 3;
 
 export const REC_HEAD: i32 = 44;
-/** Bytes of Bloom filter shared by all sectors (per sector: INDEX_BYTES / sectors). */
+/** Bytes of Bloom filter shared by all sectors, at least (per sector: indexBytes() / sectors). */
 export const INDEX_BYTES: i32 = 8192;
+/** Bloom bytes a sector gets at least: partitions past 512 sectors grow the index. */
+export const INDEX_PER_SECTOR: i32 = 16;
 /**
  * Sector scans a put spends looking for an existing copy before it appends: a miss
  * past the budget writes a duplicate, which compaction later drops, instead of
@@ -78,7 +80,10 @@ export const WEAR_DELTA: u32 = 16;
 // never opens the partition (the gateway's own store, crypto-only hosts) does not
 // pay for them; they are never freed. The small buffers are static.
 const REF_SLOT: i32 = REF_NAME_MAX + 4 + ID_LEN + 4;
-const TABLES: i32 = MAX_SECTORS * (4 + 4 + 1 + 1 + 2) + INDEX_BYTES + CACHE_N * 8 + MAX_REFS * REF_SLOT;
+/** Per-sector table bytes: seq u32, erase count u32, order u16, state u8, degraded u8. */
+const PER_SECTOR: i32 = 4 + 4 + 2 + 1 + 1;
+let tables: usize = 0;
+let tablesFor: i32 = 0; // the sector count the tables were sized for
 let secSeq: usize = 0;
 let secErase: usize = 0;
 let secState: usize = 0;
@@ -95,21 +100,35 @@ const CBUF: i32 = 256;
 const cbuf = memory.data(CBUF);
 const zeroId = memory.data(ID_LEN);
 
-function allocTables(): void {
-  if (secSeq != 0) return;
-  const base = heap.alloc(<usize>TABLES);
-  secSeq = base;
-  secErase = secSeq + <usize>(MAX_SECTORS * 4);
-  index = secErase + <usize>(MAX_SECTORS * 4);
-  cache = index + <usize>INDEX_BYTES;
-  refs = cache + <usize>(CACHE_N * 8);
-  order = refs + <usize>(MAX_REFS * REF_SLOT);
-  secState = order + <usize>(MAX_SECTORS * 2);
-  secDegraded = secState + <usize>MAX_SECTORS;
+/** Bloom index bytes for a partition of n sectors. */
+function indexBytes(n: i32): i32 {
+  return max(INDEX_BYTES, n * INDEX_PER_SECTOR);
 }
 
-/** RAM the log keeps for any partition, in bytes (reported by flash_store_stats). */
-export const RAM_BYTES: i32 = TABLES + 3 * 64 + CBUF + 2 * ID_LEN;
+/** Heap bytes of the tables for n sectors. */
+function tableBytes(n: i32): i32 {
+  return n * PER_SECTOR + indexBytes(n) + CACHE_N * 8 + MAX_REFS * REF_SLOT;
+}
+
+function allocTables(n: i32): void {
+  if (tables != 0 && tablesFor == n) return;
+  if (tables != 0) heap.free(tables); // another geometry (a test re-mounting other flash)
+  tables = heap.alloc(<usize>tableBytes(n));
+  tablesFor = n;
+  secSeq = tables;
+  secErase = secSeq + <usize>(n * 4);
+  index = secErase + <usize>(n * 4);
+  cache = index + <usize>indexBytes(n);
+  refs = cache + <usize>(CACHE_N * 8);
+  order = refs + <usize>(MAX_REFS * REF_SLOT);
+  secState = order + <usize>(n * 2);
+  secDegraded = secState + <usize>n;
+}
+
+/** RAM the log keeps for the mounted partition, in bytes (reported by flash_store_stats). */
+export function ramBytes(): i32 {
+  return tableBytes(tablesFor) + 3 * 64 + CBUF + 2 * ID_LEN;
+}
 
 // ---- state -----------------------------------------------------------------------
 export let mounted = false;
@@ -277,17 +296,17 @@ export function mount(): i32 {
   mounted = false;
   let rc = loadGeometry();
   if (rc != OK) return rc;
-  allocTables();
+  allocTables(sectorCount);
   hdrLen = slotB(2);
   recHS = roundUp(REC_HEAD);
   // Every object a device store makes fits one record (limits.ts).
   if (sectorSize - hdrLen - recHS < DEVICE_OBJECT_MAX) return E_UNSUPPORTED;
-  bloomBytes = INDEX_BYTES / sectorCount;
-  memory.fill(secSeq, 0, MAX_SECTORS * 4);
-  memory.fill(secErase, 0, MAX_SECTORS * 4);
-  memory.fill(secState, ST_DIRTY, MAX_SECTORS);
-  memory.fill(secDegraded, 0, MAX_SECTORS);
-  memory.fill(index, 0, INDEX_BYTES);
+  bloomBytes = indexBytes(sectorCount) / sectorCount;
+  memory.fill(secSeq, 0, sectorCount * 4);
+  memory.fill(secErase, 0, sectorCount * 4);
+  memory.fill(secState, ST_DIRTY, sectorCount);
+  memory.fill(secDegraded, 0, sectorCount);
+  memory.fill(index, 0, indexBytes(sectorCount));
   memory.fill(cache, 0, CACHE_N * 8);
   memory.fill(refs, 0, MAX_REFS * REF_SLOT);
   memory.fill(pruneId, 0, ID_LEN);
@@ -1109,7 +1128,7 @@ export function stats(out: usize): i32 {
   store<u32>(out, <u32>statRecords, 12);
   store<u32>(out, <u32>statCorrupt, 16);
   store<u32>(out, <u32>nRefs, 20);
-  store<u32>(out, <u32>RAM_BYTES, 24);
+  store<u32>(out, <u32>ramBytes(), 24);
   store<u32>(out, maxE, 28);
   store<u32>(out, minE, 32);
   store<u32>(out, <u32>sumE, 36);
