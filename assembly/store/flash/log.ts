@@ -469,19 +469,34 @@ function replay(s: i32, isHead: bool): i32 {
         memory.copy(pruneId, hbuf + 4, ID_LEN);
       }
     } else if (isHead) {
-      // The write in flight at the cut: a valid header over a torn body. Once the
-      // head moves on, mounts no longer check this sector's bodies, and lookups,
-      // compaction's "is there another copy" and sync's "do I have it" go by
-      // headers: the torn record would pass for the object. So its header is
-      // killed on flash (killRecord), and the sector is sealed so it stays the last
-      // record (flash_store_check tells torn tails from decay that way).
-      const k = killRecord(loc);
-      if (k != OK) return k;
-      off += recLen(hbuf);
-      setState(s, ST_SEALED);
-      break;
+      const t = tornTail(s, off, hbuf);
+      if (t < 0) return t;
+      if (t == 1) {
+        // The write in flight at the cut: a valid header over a torn body. Once the
+        // head moves on, mounts no longer check this sector's bodies, and lookups,
+        // compaction's "is there another copy" and sync's "do I have it" go by
+        // headers: the torn record would pass for the object. So its header is
+        // killed on flash (killRecord), and the sector is sealed so it stays the
+        // last record (flash_store_check tells torn tails from decay that way).
+        const k = killRecord(loc);
+        if (k != OK) return k;
+        off += recLen(hbuf);
+        setState(s, ST_SEALED);
+        break;
+      }
+      statCorrupt++; // decay with records after it: not a tear, they stay readable
     } else statCorrupt++;
     off += recLen(hbuf);
+  }
+  if (isHead && stateOf(s) != ST_SEALED && off < sectorSize) {
+    // Appends program the head's erased tail: a bit that decayed there would make
+    // a write set a 0 bit back to 1 (real flash corrupts it silently). Seal instead.
+    const r = restErased(secBase(s) + <u32>off);
+    if (r < 0) return r;
+    if (r == 0) {
+      statCorrupt++;
+      setState(s, ST_SEALED);
+    }
   }
   if (isHead) {
     headSec = stateOf(s) == ST_SEALED ? -1 : s;
