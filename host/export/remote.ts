@@ -57,11 +57,12 @@ export function pullRemote(gatewayDir: string, remote: string, core: Core): Pull
         result.diverged.push(branch);
         continue;
       }
-      const fresh = git(scratch, ["rev-list", id])
-        .split("\n")
-        .filter((c) => c.length > 0 && !gw.store.has(c));
+      const unknown = (list: string) => list.split("\n").filter((c) => c.length > 0 && !gw.store.has(c));
+      const fresh = unknown(git(scratch, ["rev-list", id]));
+      // A device signs every commit it makes: its branch's first-parent chain.
+      const own = new Set(unknown(git(scratch, ["rev-list", "--first-parent", id])));
       const device = branch.startsWith("devices/") ? branch.slice("devices/".length) : branch;
-      const reason = checkCommits(fetched, fresh, keys, device, id, core);
+      const reason = checkCommits(fetched, fresh, own, keys, device, core);
       if (reason) {
         result.rejected.push({ branch, ...reason });
         continue;
@@ -85,22 +86,24 @@ function isAncestor(gitDir: string, a: string, b: string): boolean {
 }
 
 /**
- * The first new commit that fails: the head of a device's branch must be signed
- * by that device; any other commit that carries a signature, by a known device.
+ * The first new commit that fails: on a known device's branch every commit of
+ * its own (the first-parent chain) must be signed by that device; any other
+ * commit that carries a signature (e.g. a view the device merged is the
+ * gateway's, unsigned), by a known device.
  */
 function checkCommits(
   repo: LooseRepo,
   commits: string[],
+  ownChain: Set<string>,
   keys: Map<string, Uint8Array>,
   device: string,
-  head: string,
   core: Core,
 ): { commit: string; reason: string } | null {
   const own = keys.get(device);
   for (const id of commits) {
     const body = repo.read(id).body;
-    if (id === head && own) {
-      if (verifyCommit(core, body, own) !== 0) return { commit: id, reason: `head not signed by device ${device}` };
+    if (own && ownChain.has(id)) {
+      if (verifyCommit(core, body, own) !== 0) return { commit: id, reason: `commit not signed by device ${device}` };
       continue;
     }
     if (Buffer.from(body).includes("\ngpgsig-sha256 ") && ![...keys.values()].some((pk) => verifyCommit(core, body, pk) === 0))

@@ -88,11 +88,11 @@ export function mktree(dir: string, entries: [mode: string, type: string, id: st
   return git(dir, ["mktree"], entries.map(([m, t, id, n]) => `${m} ${t} ${id}\t${n}\n`).join("")).trim();
 }
 
-function writeCommit(dir: string, body: Uint8Array): string {
+export function writeCommit(dir: string, body: Uint8Array): string {
   return git(dir, ["hash-object", "-w", "-t", "commit", "--stdin"], body).trim();
 }
 
-function commitText(tree: string, parents: string[], who: string, time: number, message: string): Uint8Array {
+export function commitText(tree: string, parents: string[], who: string, time: number, message: string): Uint8Array {
   const lines = [`tree ${tree}`, ...parents.map((p) => `parent ${p}`), `author ${who} <${who}@nymote> ${time} +0000`];
   lines.push(`committer ${who} <${who}@nymote> ${time} +0000`, "", message, "");
   return new Uint8Array(Buffer.from(lines.join("\n")));
@@ -199,23 +199,33 @@ export function toLogLayout(h: History, dir: string): string {
   return dir;
 }
 
-/** The armored signature's bytes, or null when the armor is not strict base64. */
+/** The armored signature's blob as OpenSSH reads it (whitespace skipped, strict base64), or null. */
 export function signatureBytes(commit: Uint8Array): Buffer | null {
   const text = Buffer.from(commit).toString("latin1");
-  const m = /-----BEGIN SSH SIGNATURE-----\n([\s\S]*?)\n -----END SSH SIGNATURE-----/.exec(text);
+  const m = /-----BEGIN SSH SIGNATURE-----([\s\S]*?)-----END SSH SIGNATURE-----/.exec(text);
   if (!m) return null;
-  const b64 = m[1].replace(/\n /g, "").replace(/^ /, "");
+  const b64 = (m[1] as string).replace(/[ \t\n\v\f\r]/g, "");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return null;
   return Buffer.from(b64, "base64");
 }
 
-/** True when bad differs from good only where base64 is malleable (same signature bytes, same text outside the armor). */
-export function sameSignatureBytes(good: Uint8Array, bad: Uint8Array): boolean {
+/**
+ * True when `bad` differs from the signed commit `good` only in bytes the SSHSIG
+ * format leaves unsigned, which stock git and ssh-keygen therefore still accept:
+ * the unused low bits of the last base64 character before '=' (RFC 4648 §3.5),
+ * whitespace inside the armor (OpenSSH's base64 decoder skips it), and the
+ * blob's version field lowered (OpenSSH only refuses versions above 1; the
+ * version is not in the signed data). Every other change must fail.
+ */
+export function onlyUnsignedBytesDiffer(good: Uint8Array, bad: Uint8Array): boolean {
   const a = signatureBytes(good);
   const b = signatureBytes(bad);
+  if (a === null || b === null || a.length !== b.length || a.length < 10) return false;
   const outside = (c: Uint8Array) =>
     Buffer.from(c)
       .toString("latin1")
       .replace(/-----BEGIN SSH SIGNATURE-----[\s\S]*-----END SSH SIGNATURE-----/, "");
-  return a !== null && b !== null && a.equals(b) && outside(good) === outside(bad);
+  const version = (x: Buffer) => x.readUInt32BE(6);
+  const withoutVersion = (x: Buffer) => Buffer.concat([x.subarray(0, 6), x.subarray(10)]);
+  return withoutVersion(a).equals(withoutVersion(b)) && version(b) <= version(a) && outside(good) === outside(bad);
 }

@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { exportGit } from "../../host/export/export-git.ts";
 import { pullRemote, pushRemote } from "../../host/export/remote.ts";
 import { Core } from "../../host/runtime/index.ts";
-import { addCommits, buildGateway, git, type History } from "./fixture.ts";
+import { addCommits, buildGateway, commitText, git, type History, sshKeygenSigner, writeCommit } from "./fixture.ts";
 
 let root: string;
 let h: History;
@@ -86,4 +86,25 @@ test("pull: a device branch whose head is not signed by its device is refused", 
     [["thermo-1", forged]],
   );
   assert.equal(head(c, "thermo-1"), h.commits.get("thermo-1")![0]);
+});
+
+test("pull: an unsigned commit below a device-signed head is refused (devices sign every commit)", () => {
+  const evil = join(root, "evil-2.git");
+  execFileSync("git", ["clone", "--quiet", "--bare", join(root, "backup-host.git"), evil]);
+  const device = h.devices.find((d) => d.name === "thermo-1")!;
+  const base = head(evil, "thermo-1");
+  const tree = git(evil, ["rev-parse", `${base}^{tree}`]).trim();
+  const unsigned = writeCommit(evil, commitText(tree, [base], "thermo-1", 1_800_000_000, "slipped in"));
+  const signed = writeCommit(evil, sshKeygenSigner(commitText(tree, [unsigned], "thermo-1", 1_800_000_001, "signed on top"), device));
+  git(evil, ["update-ref", "refs/heads/thermo-1", signed]);
+  const c = join(root, "gateway-d");
+  cpSync(h.dir, c, { recursive: true });
+  git(c, ["update-ref", "refs/heads/thermo-1", base]);
+  const r = pullRemote(c, evil, new Core("gateway"));
+  assert.deepEqual(
+    r.rejected.map((x) => [x.branch, x.commit, x.reason]),
+    [["thermo-1", unsigned, "commit not signed by device thermo-1"]],
+  );
+  assert.equal(head(c, "thermo-1"), base);
+  assert.notEqual(spawnSync("git", ["--git-dir", c, "cat-file", "-e", signed]).status, 0, "nothing of the branch copied");
 });
