@@ -4,8 +4,9 @@
 //   sector 0, 1       the device secret area (two copies, secret.ts)
 //   sector 2 .. N-1   the object and ref log (log.ts)
 //
-// Bounds: sectors of 512 B to 64 KiB (powers of two; 4 KiB on ESP32), write
-// granularity a power of two up to MAX_GRANULE, at most MAX_SECTORS sectors.
+// Bounds: sectors of 512 B to 64 KiB (powers of two; 4 KiB on ESP32; the log needs
+// 4 KiB to hold its largest object, log.ts), write granularity a power of two up to
+// MAX_GRANULE, at most MAX_SECTORS sectors.
 import { E_IO, E_UNSUPPORTED, OK } from "../../abi/errors";
 import { flash_geometry } from "../../abi/imports";
 
