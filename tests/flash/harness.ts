@@ -224,7 +224,11 @@ export function trace(steps: Step[], size: number, target: "debug" | "release", 
   return { ops: flash.opLog, evacuated: store.stats().evacuated };
 }
 
-/** One power-cut trial: cut at mutating operation `op` with `landed` bytes landed (on a copy of `image`, if given). */
+/**
+ * One power-cut trial: cut at mutating operation `op` with `landed` bytes landed (on
+ * a copy of `image`, if given); with recoveryLanded, a second cut in recovery's first
+ * write. Returns whether that second cut hit (recovery wrote something).
+ */
 export function trial(
   steps: Step[],
   size: number,
@@ -234,13 +238,27 @@ export function trial(
   target: "debug" | "release",
   label: string,
   image?: Uint8Array,
-): void {
-  const where = `${label} seed=${seed} op=${op} landed=${landed} target=${target}`;
+  recoveryLanded?: number,
+): boolean {
+  const where = `${label} seed=${seed} op=${op} landed=${landed} target=${target}${recoveryLanded === undefined ? "" : ` recovery cut landed=${recoveryLanded}`}`;
   const flash = new SimFlash({ size, seed: seed * 7919 + op }, image?.slice());
   const store = boot(flash, target);
   flash.reboot(); // operation indices count from the start of the workload
   flash.cutAt(op, landed);
   const run = runSteps(store, steps, flash);
   flash.reboot();
+  if (recoveryLanded !== undefined) {
+    // A second cut inside recovery's own first write (a torn record's kill, a
+    // header copy's mend), if it makes one; then power comes back again.
+    flash.cutAt(0, recoveryLanded);
+    const s = new FlashStore(new Core(target, { flash }));
+    const h = s.open();
+    assert.ok(h === 1 || (h === -4 && flash.powerOff), `${where}: recovery mount returned ${h}`);
+    const hit = flash.powerOff;
+    flash.reboot();
+    verifyRecovered(flash, run, target, where);
+    return hit;
+  }
   verifyRecovered(flash, run, target, where);
+  return false;
 }

@@ -120,3 +120,15 @@ test(`past 256 sectors: ${LONG ? "1,000" : "60"} random power cuts on a prefille
     }
   }
 });
+
+test("a second cut inside recovery's own writes (killing a torn record, mending a header copy)", () => {
+  const steps = scripted();
+  const { ops } = trace(steps, SIZE, "debug");
+  let hits = 0;
+  for (let op = 0; op < ops.length; op += LONG ? 1 : 2) {
+    const len = ops[op] ?? 0;
+    if (len <= 1) continue;
+    for (const second of [0, 1, 4]) if (trial(steps, SIZE, op, len >> 1, 0, "debug", "double", undefined, second)) hits++;
+  }
+  assert.ok(hits > 50, `recovery wrote something in only ${hits} trials`);
+});
