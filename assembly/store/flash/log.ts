@@ -127,7 +127,7 @@ function allocTables(n: i32): void {
 
 /** RAM the log keeps for the mounted partition, in bytes (reported by flash_store_stats). */
 export function ramBytes(): i32 {
-  return tableBytes(tablesFor) + 3 * 64 + CBUF + 2 * ID_LEN;
+  return tableBytes(tablesFor) + 3 * 64 + CBUF + WIN + 2 * ID_LEN;
 }
 
 // ---- state -----------------------------------------------------------------------
@@ -200,6 +200,7 @@ function readAt(off: u32, p: usize, n: i32): i32 {
 }
 
 function writeAt(off: u32, p: usize, n: i32): i32 {
+  winSec = -1; // readHeader's window may hold these bytes
   const rc = flash_write(off, p, n);
   return rc == OK ? OK : rc < 0 ? rc : E_IO;
 }
@@ -257,11 +258,28 @@ const HDR_VALID: i32 = 1;
 const HDR_END: i32 = 0;
 const HDR_BAD: i32 = -1000;
 
+// Record headers are read through a window of WIN bytes: scans (mount, lookups,
+// compaction, check) walk a sector's records in order, and small records share one
+// flash read. Any write or erase drops the window.
+const WIN: i32 = 256;
+const win = memory.data(WIN);
+let winSec: i32 = -1;
+let winOff: i32 = 0;
+let winLen: i32 = 0;
+
 function readHeader(s: i32, inSec: i32, into: usize): i32 {
   const loc = secBase(s) + <u32>inSec;
   if (inSec + recHS > sectorSize) return HDR_END;
-  const rc = readAt(loc, into, REC_HEAD);
-  if (rc != OK) return rc;
+  if (s != winSec || inSec < winOff || inSec + REC_HEAD > winOff + winLen) {
+    winSec = -1;
+    const n = min(WIN, sectorSize - inSec);
+    const rc = readAt(loc, win, n);
+    if (rc != OK) return rc;
+    winSec = s;
+    winOff = inSec;
+    winLen = n;
+  }
+  memory.copy(into, win + <usize>(inSec - winOff), REC_HEAD);
   if (allFF(into, REC_HEAD)) return HDR_END;
   if (crc32(0, into, 40) != load<u32>(into, 40)) return HDR_BAD;
   const len = <i32>load<u16>(into);
@@ -294,6 +312,7 @@ function bodyOk(loc: u32, h: usize): i32 {
 /** Mounts (or re-mounts) the partition: classifies sectors and replays the log. */
 export function mount(): i32 {
   mounted = false;
+  winSec = -1;
   let rc = loadGeometry();
   if (rc != OK) return rc;
   allocTables(sectorCount);
@@ -825,6 +844,7 @@ function prepare(s: i32): i32 {
 
 function eraseAndFormat(s: i32): i32 {
   setState(s, ST_DIRTY);
+  winSec = -1;
   let rc = flash_erase(secBase(s), sectorSize);
   if (rc != OK) return rc < 0 ? rc : E_IO;
   const erases = eraseOf(s) + 1;
