@@ -2,10 +2,11 @@
 // is built for the host board, translated by wasm2c and run as a process whose
 // byte link is a socket pair (NYMOTE_LINK_FD). Its device identity was enrolled
 // by a Node core on the same flash layout (the secret area is written into the
-// flash file it boots from). On the other end, a gateway core in Node runs the
-// Secret Handshake server and a gateway-role sync session. The device's commits
-// must arrive on devices/<name>, the gateway's view on the device's sync/remote,
-// and the device must see itself synced and stop; unenrolled, it must say why.
+// flash file it boots from). On the other end is the real gateway (host/gateway:
+// Secret Handshake server, certificate check, sync, merge into main). The
+// device's commits must arrive on devices/<name> and in main, the gateway's view
+// in the device's sync/remote, and the device must see itself synced and stop;
+// unenrolled, it must say why.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,11 +17,12 @@ import { test } from "node:test";
 import { loadBoard } from "../../host/build/boards.ts";
 import { buildImage } from "../../host/build/image.ts";
 import { buildNative } from "../../host/build/native.ts";
-import { CoreSession, DeviceIdentity, EV_PEER, enrollCore } from "../../host/identity/device.ts";
-import { initIdentity } from "../../host/identity/index.ts";
-import { Core, MemoryFlash } from "../../host/runtime/index.ts";
-import { SyncSession, SyncStore } from "../../host/sync/core.ts";
-import { getPath, setPath, treeOf } from "../../host/sync/objects.ts";
+import { Gateway } from "../../host/gateway/gateway.ts";
+import { DeviceIdentity } from "../../host/identity/device.ts";
+import { Core, check, MemoryFlash } from "../../host/runtime/index.ts";
+import { SyncStore } from "../../host/sync/core.ts";
+import { getPath, treeOf } from "../../host/sync/objects.ts";
+import { Owner } from "../../host/sync/owner.ts";
 
 const NAME = "native";
 
@@ -58,30 +60,26 @@ export function loop(nowMs: i64): i64 {
 `;
 }
 
-test("a native device syncs with a gateway through the runner's sync step (Secret Handshake + box-stream)", async () => {
+test("a native device syncs with the gateway through the runner's sync step (Secret Handshake + box-stream)", async () => {
   const out = mkdtempSync(join(tmpdir(), "nymote-native-sync-"));
   const board = loadBoard("host");
   const flashBytes = board.flash.data.sizeKiB * 1024;
-  const owner = initIdentity({ dir: join(out, "owner") });
+  const owner = Owner.throwaway();
+  const gw = new Gateway({ owner });
+  const interval = new Uint8Array([0x05]); // CBOR 5
+  gw.set(`config/${NAME}/interval`, interval);
 
   // The device's identity, enrolled in a Node core over the flash layout the native device boots from.
   const devFlash = new MemoryFlash(flashBytes);
   const dev = new DeviceIdentity(new Core("release", { flash: devFlash }));
   dev.init();
-  enrollCore(dev, owner, { name: NAME, write: [`sensors/${NAME}`], read: ["config"] });
+  const cert = owner.issue(dev.publicKey(), { name: NAME, write: [`sensors/${NAME}`], read: [`config/${NAME}`] });
+  check(dev.enroll(owner.publicKey, owner.networkKey, cert), "identity_enroll");
+  gw.enroll(cert);
   writeFileSync(join(out, "nymote-flash.bin"), devFlash.bytes);
 
-  // The gateway: its identity, a store with a view for the device.
-  const gw = new DeviceIdentity(new Core("gateway", { flash: new MemoryFlash(64 * 1024) }));
-  gw.init();
-  enrollCore(gw, owner, { name: "gateway", write: [""], read: [""] });
-  const store = SyncStore.memory(gw.core, 1 << 20, 64);
-  const viewTree = setPath(store, null, "config/interval", new Uint8Array([0x05]));
-  const view = store.commit(viewTree, [], "Owner <owner@nymote.invalid>", 1700000000, "config");
-  assert.ok(store.setRef(`views/${NAME}`, null, view));
-
   mkdirSync(join(out, "app"));
-  writeFileSync(join(out, "app/app.ts"), appSource(gw.publicKey()));
+  writeFileSync(join(out, "app/app.ts"), appSource(gw.publicKey));
   const build = join(out, "build");
   const image = await buildImage({ app: join(out, "app/app.ts"), board, outDir: build });
   for (const e of ["sdk_sync_tick", "sdk_sync_receive", "sdk_sync_take"]) assert.ok(image.manifest.exports.includes(e), e);
@@ -92,41 +90,18 @@ test("a native device syncs with a gateway through the runner's sync step (Secre
     env: { ...process.env, NYMOTE_FLASH: join(out, "nymote-flash.bin"), NYMOTE_LINK_FD: "3" },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
-  const link = child.stdio[3] as Duplex;
+  const sock = child.stdio[3] as Duplex;
   let output = "";
   child.stdout?.on("data", (b) => (output += b));
   child.stderr?.on("data", (b) => (output += b));
-
-  // The gateway's side of the link: handshake server, then one sync session inside it.
-  const server = CoreSession.server(gw.core);
-  let sync: SyncSession | null = null;
-  const flush = () => {
-    for (let m = sync?.take(); m; m = sync?.take()) assert.equal(server.write(m), m.length);
-    const bytes = server.take();
-    if (bytes.length > 0) link.write(bytes);
-  };
-  link.on("data", (chunk: Buffer) => {
-    let rest: Uint8Array = chunk;
-    for (;;) {
-      const used = server.receive(rest);
-      assert.ok(used >= 0, `gateway session failed: ${used}\n${output}`);
-      rest = rest.subarray(used);
-      for (const ev of server.events()) {
-        assert.ok(ev >= 0, `gateway session event ${ev}\n${output}`);
-        if (ev !== EV_PEER) continue;
-        sync = new SyncSession(store, "gateway", server.remoteName() ?? "?", [`sensors/${NAME}`]);
-        sync.setSigner(server.remoteKey() ?? new Uint8Array(32)); // device commits must be signed by its key
-      }
-      for (let m = server.read(); m.length > 0; m = server.read()) sync?.receive(m);
-      if (rest.length === 0 || used === 0) break;
-    }
-    flush();
-  });
-  link.on("error", () => {});
-  const timer = setInterval(() => {
-    sync?.timer(performance.now());
-    flush();
-  }, 50);
+  sock.on("error", () => {});
+  // The gateway's end of the link, as its TCP transport wires it.
+  const link = gw.accept(
+    (b) => !sock.destroyed && sock.write(b),
+    () => sock.end(),
+  );
+  sock.on("data", (b: Buffer) => link.receive(new Uint8Array(b)));
+  const timer = setInterval(() => link.timer(performance.now()), 50);
   const status = await new Promise<number | null>((resolve) => {
     const kill = setTimeout(() => child.kill(), 60_000);
     child.on("exit", (code) => {
@@ -135,23 +110,25 @@ test("a native device syncs with a gateway through the runner's sync step (Secre
     });
   });
   clearInterval(timer);
+  link.close();
 
-  assert.equal(status, 0, output);
+  assert.equal(status, 0, `${output}\ngateway refusals: ${gw.refusals.join("; ")}`);
   assert.match(output, /app: synced/);
-  assert.equal(server.remoteName(), NAME);
+  assert.deepEqual(gw.refusals, []);
 
-  // What the device wrote to its flash: its head is on the gateway, the view in sync/remote.
+  // What the device wrote to its flash: its head is on the gateway and merged
+  // into main; the gateway's view is in sync/remote.
   const after = new MemoryFlash(flashBytes);
   after.bytes.set(readFileSync(join(out, "nymote-flash.bin")));
   const device = SyncStore.flash(new Core("release", { flash: after }));
   const head = device.ref("main");
   assert.ok(head !== null);
-  assert.equal(store.ref(`devices/${NAME}`), head);
-  assert.deepEqual(
-    getPath(store, treeOf(store, head), `sensors/${NAME}/count`),
-    getPath(device, treeOf(device, head), `sensors/${NAME}/count`),
-  );
-  assert.equal(device.ref("sync/remote"), view);
+  assert.equal(gw.store.ref(`devices/${NAME}`), head);
+  const count = getPath(device, treeOf(device, head), `sensors/${NAME}/count`);
+  assert.ok(count !== null && count.length > 0);
+  assert.deepEqual(getPath(gw.store, treeOf(gw.store, gw.store.ref("main")), `sensors/${NAME}/count`), count);
+  assert.equal(device.ref("sync/remote"), gw.store.ref(`views/${NAME}`));
+  assert.deepEqual(getPath(device, treeOf(device, device.ref("sync/remote")), `config/${NAME}/interval`), interval);
 
   // The same image on a device that was never enrolled: no session opens, the
   // image says why (E_STATE), sends nothing, and the runner keeps looping.
