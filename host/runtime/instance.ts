@@ -148,8 +148,20 @@ export class Core {
       return fn(...args);
     } catch (e) {
       // A trap (unreachable, out-of-bounds) means the instance's state is unknown.
-      if (!this.dead && e instanceof WebAssembly.RuntimeError) this.dead = new NymotePanic(e.message, name, 0, 0);
+      if (!this.dead && e instanceof WebAssembly.RuntimeError) this.dead = new NymotePanic(this.explain(e), name, 0, 0);
       throw this.dead ?? e;
+    }
+  }
+
+  // The AssemblyScript allocator executes `unreachable` when memory.grow fails, so a
+  // trap while memory is at its maximum is almost always an exhausted heap.
+  private explain(e: WebAssembly.RuntimeError): string {
+    if (!/unreachable/.test(e.message)) return e.message;
+    try {
+      this.memory.grow(1);
+      return e.message;
+    } catch {
+      return `${e.message} (linear memory is at its ${this.memory.buffer.byteLength / 1024} KiB maximum: most likely out of memory)`;
     }
   }
 

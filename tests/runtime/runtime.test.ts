@@ -22,6 +22,18 @@ test("the release build panics the same way (abort redirected, no env import)", 
   assert.throws(() => core.call("fail_with", 42), NymotePanic);
 });
 
+test("an exhausted heap in the fixed-memory device build is named as out of memory; a growable one is not", () => {
+  const device = new Core("release");
+  assert.throws(
+    () => device.call("__new", 256 * 1024, 0),
+    (e: unknown) => e instanceof NymotePanic && /unreachable/.test(e.message) && /128 KiB maximum: most likely out of memory/.test(e.message),
+  );
+  assert.ok(device.isDead);
+  const gateway = new Core("gateway");
+  const p = gateway.call("__new", 256 * 1024, 0);
+  assert.ok(p > 0 && gateway.memoryBytes >= 256 * 1024, "the gateway build grows instead");
+});
+
 test("Core.with copies inputs in and frees them", () => {
   const core = new Core("debug");
   const data = new Uint8Array([1, 2, 3, 4, 5]);
