@@ -26,7 +26,8 @@ test("an exhausted heap in the fixed-memory device build is named as out of memo
   const device = new Core("release");
   assert.throws(
     () => device.call("__new", 256 * 1024, 0),
-    (e: unknown) => e instanceof NymotePanic && /unreachable/.test(e.message) && /128 KiB maximum: most likely out of memory/.test(e.message),
+    (e: unknown) =>
+      e instanceof NymotePanic && /unreachable/.test(e.message) && /128 KiB maximum: most likely out of memory/.test(e.message),
   );
   assert.ok(device.isDead);
   const gateway = new Core("gateway");
