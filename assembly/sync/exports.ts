@@ -3,7 +3,9 @@
 import { E_BOUNDS, E_INVAL, E_LIMIT, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
 import { registerStore, storeOf } from "../store/handles";
 import { Backend, ID_LEN, REF_NAME_MAX } from "../store/backend";
-import { MAX_PARENTS, writeCommit } from "./gitobj";
+import { Buf } from "../store/buf";
+import { buildCommit } from "../store/commit";
+import { MAX_PARENTS } from "./gitobj";
 import { graft } from "./graft";
 import { mergeUnder } from "./merge";
 import { MemBackend } from "./memstore";
@@ -62,13 +64,11 @@ export function sync_commit(h: i32, tree: usize, parents: usize, nParents: i32, 
   if (s == null) return E_INVAL;
   if (nParents < 0 || nParents > MAX_PARENTS || whoLen < 0 || whoLen > 200 || msgLen < 0) return E_INVAL;
   if (!inMemory(tree, ID_LEN) || !inMemory(parents, nParents * ID_LEN) || !inMemory(who, whoLen) || !inMemory(msg, msgLen) || !inMemory(idOut, ID_LEN)) return E_BOUNDS;
-  const cap = 70 + 72 * nParents + 2 * (whoLen + 34) + 1 + msgLen;
-  if (cap > OBJ_MAX) return E_LIMIT;
-  const buf = heap.alloc(<usize>cap);
-  const n = writeCommit(buf, cap, tree, parents, nParents, who, whoLen, timeSec, msg, msgLen);
+  const body = new Buf(256);
+  buildCommit(body, tree, parents, nParents, who, whoLen, timeSec, 0, 0, msg, msgLen);
   // Through the store, so a device store signs it (docs/provenance.md).
-  const rc = n < 0 ? n : s.putCommit(buf, n, idOut);
-  heap.free(buf);
+  const rc = body.err != OK ? body.err : body.len > OBJ_MAX ? E_LIMIT : s.putCommit(body.ptr, body.len, idOut);
+  body.free();
   return rc;
 }
 

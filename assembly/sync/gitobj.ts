@@ -2,8 +2,9 @@
 // lines of a commit (tree, parents), tree entries, and writers for trees and
 // commits. Objects are read through an ObjectSource in pieces, so nothing here
 // needs a whole object in memory except a tree being written.
-import { E_CORRUPT, E_LIMIT, E_UNSUPPORTED, OK } from "../abi/errors";
+import { E_CORRUPT, E_UNSUPPORTED, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_COMMIT, OBJ_TREE } from "../store/backend";
+import { idEqual, idIsZero } from "../store/objects";
 
 /** Commits sync handles have at most this many parents (a device merge has 2). */
 export const MAX_PARENTS: i32 = 2;
@@ -66,26 +67,8 @@ export function parseHexId(p: usize, out: usize): bool {
   return true;
 }
 
-const HEX = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
-
-/** Writes the 64-digit lower-case hex form of a 32-byte id at out. */
-export function writeHexId(id: usize, out: usize): void {
-  for (let i: usize = 0; i < <usize>ID_LEN; i++) {
-    const b = load<u8>(id + i);
-    store<u8>(out + 2 * i, load<u8>(HEX + (b >> 4)));
-    store<u8>(out + 2 * i + 1, load<u8>(HEX + (b & 15)));
-  }
-}
-
-@inline
-export function idEqual(a: usize, b: usize): bool {
-  return memory.compare(a, b, ID_LEN) == 0;
-}
-
-@inline
-export function idIsZero(a: usize): bool {
-  return load<u64>(a) == 0 && load<u64>(a, 8) == 0 && load<u64>(a, 16) == 0 && load<u64>(a, 24) == 0;
-}
+// Id comparisons are the store's (one definition for every part).
+export { idEqual, idIsZero };
 
 // ---------------------------------------------------------------- commits
 
@@ -146,92 +129,6 @@ export function startsWith(p: usize, n: i32, off: i32, s: string): bool {
   if (off + len > n) return false;
   for (let i = 0; i < len; i++) if (<u32>load<u8>(p + <usize>(off + i)) != <u32>s.charCodeAt(i)) return false;
   return true;
-}
-
-/**
- * Writes a commit body into out (cap bytes): tree, parents, author and committer
- * `who` at `timeSec` UTC, then the message. Returns its length or E_LIMIT.
- */
-export function writeCommit(out: usize, cap: i32, tree: usize, parents: usize, nParents: i32, who: usize, whoLen: i32, timeSec: i64, msg: usize, msgLen: i32): i32 {
-  const w = new Writer(out, cap);
-  w.str("tree ");
-  w.hex(tree);
-  w.byte(0x0a);
-  for (let i = 0; i < nParents; i++) {
-    w.str("parent ");
-    w.hex(parents + <usize>(i * ID_LEN));
-    w.byte(0x0a);
-  }
-  for (let k = 0; k < 2; k++) {
-    w.str(k == 0 ? "author " : "committer ");
-    w.bytes(who, whoLen);
-    w.byte(0x20);
-    w.dec(timeSec);
-    w.str(" +0000\n");
-  }
-  w.byte(0x0a);
-  w.bytes(msg, msgLen);
-  return w.ok ? w.len : E_LIMIT;
-}
-
-/**
- * Appends to a buffer; `ok` turns false (and stays) once it would overflow.
- * With growTo > cap the buffer is a heap block that grows (realloc) up to growTo.
- */
-export class Writer {
-  len: i32 = 0;
-  ok: bool = true;
-  constructor(
-    public p: usize,
-    public cap: i32,
-    public growTo: i32 = 0,
-  ) {}
-  private room(n: i32): bool {
-    if (this.len + n <= this.cap) return true;
-    if (this.len + n > this.growTo) {
-      this.ok = false;
-      return false;
-    }
-    let c = this.cap * 2;
-    while (c < this.len + n) c *= 2;
-    c = min(c, this.growTo);
-    this.p = heap.realloc(this.p, <usize>c);
-    this.cap = c;
-    return true;
-  }
-  byte(b: u32): void {
-    if (!this.room(1)) return;
-    store<u8>(this.p + <usize>this.len, <u8>b);
-    this.len++;
-  }
-  bytes(src: usize, n: i32): void {
-    if (n < 0 || !this.room(n)) {
-      this.ok = false;
-      return;
-    }
-    memory.copy(this.p + <usize>this.len, src, <usize>n);
-    this.len += n;
-  }
-  str(s: string): void {
-    for (let i = 0; i < s.length; i++) this.byte(<u32>s.charCodeAt(i));
-  }
-  hex(id: usize): void {
-    if (!this.room(64)) return;
-    writeHexId(id, this.p + <usize>this.len);
-    this.len += 64;
-  }
-  dec(v: i64): void {
-    if (v < 0) {
-      this.byte(0x2d);
-      v = -v;
-    }
-    let div: i64 = 1;
-    while (v / div >= 10) div *= 10;
-    while (div > 0) {
-      this.byte(<u32>(0x30 + ((v / div) % 10)));
-      div /= 10;
-    }
-  }
 }
 
 // ---------------------------------------------------------------- trees
@@ -346,16 +243,3 @@ export function sameEntry(a: TreeCursor, b: TreeCursor): bool {
   return a.valid && b.valid && cmpCursor(a, b) == 0 && idEqual(a.child, b.child);
 }
 
-/** Appends one tree entry to w (entries must be appended in Git order). */
-export function writeEntry(w: Writer, name: usize, nameLen: i32, isTree: bool, id: usize): void {
-  w.str(isTree ? "40000 " : "100644 ");
-  w.bytes(name, nameLen);
-  w.byte(0);
-  w.bytes(id, ID_LEN);
-}
-
-/** Stores a tree body and writes its id (an empty body is Git's empty tree). */
-export function putTree(b: Backend, w: Writer, idOut: usize): i32 {
-  if (!w.ok) return E_LIMIT;
-  return b.put(OBJ_TREE, w.p, w.len, idOut);
-}

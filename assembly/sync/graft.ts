@@ -5,11 +5,10 @@
 // the same inputs give the same tree id on every replica.
 import { E_LIMIT, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_TREE } from "../store/backend";
-import { BackendSource, cmpCursor, MAX_DEPTH, PATH_MAX, TreeCursor, Writer, writeEntry } from "./gitobj";
+import { Buf } from "../store/buf";
+import { KIND_TREE, KIND_VALUE, writeEntry } from "../store/tree";
+import { BackendSource, cmpCursor, MAX_DEPTH, PATH_MAX, TreeCursor } from "./gitobj";
 import { prefixCovers, prefixUnder } from "./session";
-
-/** Largest tree graft writes. */
-const TREE_MAX: i32 = 1 << 20;
 
 const path = memory.data(PATH_MAX);
 let curB: StaticArray<TreeCursor> | null = null;
@@ -47,9 +46,10 @@ function graftAt(b: Backend, s: BackendSource, base: usize, src: usize, prefixes
   if (rc >= 0) rc = cs.next();
   if (rc < 0) return rc;
   const child = heap.alloc(ID_LEN);
-  // Trees start small and grow: device trees are a few entries, the gateway's
-  // main has one per device under sensors/ (it is never sent, so no OBJ_MAX).
-  const w = new Writer(heap.alloc(256), 256, TREE_MAX);
+  // Trees start small and grow (the store's Buf, bounded by its OBJECT_MAX):
+  // device trees are a few entries, the gateway's main has one per device
+  // under sensors/ (it is never sent, so no OBJ_MAX).
+  const w = new Buf(256);
   rc = OK;
   while (rc >= 0 && (cb.valid || cs.valid)) {
     const c = cmpCursor(cb, cs);
@@ -63,27 +63,32 @@ function graftAt(b: Backend, s: BackendSource, base: usize, src: usize, prefixes
     if (sep) store<u8>(path + <usize>pathLen, 0x2f);
     memory.copy(path + <usize>(pathLen + sep), x.name, <usize>x.nameLen);
     if (prefixCovers(prefixes, prefLen, path, pl)) {
-      if (c >= 0) writeEntry(w, cs.name, cs.nameLen, cs.isTree, cs.child);
+      if (c >= 0) writeEntry(w, kindOf(cs.isTree), cs.name, cs.nameLen, cs.child);
     } else if (prefixUnder(prefixes, prefLen, path, pl) && x.isTree) {
       const r = graftAt(b, s, c <= 0 ? cb.child : 0, c >= 0 ? cs.child : 0, prefixes, prefLen, depth + 1, pl, child);
       if (r < 0) {
         rc = r;
         break;
       }
-      if (r == 1) writeEntry(w, x.name, x.nameLen, true, child);
-    } else if (c <= 0) writeEntry(w, cb.name, cb.nameLen, cb.isTree, cb.child);
+      if (r == 1) writeEntry(w, KIND_TREE, x.name, x.nameLen, child);
+    } else if (c <= 0) writeEntry(w, kindOf(cb.isTree), cb.name, cb.nameLen, cb.child);
     if (c <= 0) rc = cb.next();
     if (rc >= 0 && c >= 0) rc = cs.next();
   }
   if (rc >= 0) {
-    if (!w.ok) rc = E_LIMIT;
+    if (w.err != OK) rc = E_LIMIT;
     else if (w.len == 0 && depth > 0) rc = 0;
     else {
-      rc = b.put(OBJ_TREE, w.p, w.len, out);
+      rc = b.put(OBJ_TREE, w.ptr, w.len, out);
       if (rc == OK) rc = 1;
     }
   }
   heap.free(child);
-  heap.free(w.p);
+  w.free();
   return rc;
+}
+
+@inline
+function kindOf(isTree: bool): i32 {
+  return isTree ? KIND_TREE : KIND_VALUE;
 }

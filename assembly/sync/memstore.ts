@@ -1,22 +1,18 @@
 // Interim in-memory Backend with a handle table, so sync, the gateway and the
 // simulator run end to end before the store part's memory and flash backends
 // land on main; they replace it (docs/sync.md "Status"). Objects live in one
-// growing arena with an open-addressing index on the id's first 4 bytes.
-import { E_CONFLICT, E_INVAL, E_LIMIT, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
-import { Backend, ID_LEN, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, REF_NAME_MAX } from "../store/backend";
-import { objectId } from "./quarantine";
+// growing arena (arena.ts, shared with the quarantine) with an open-addressing
+// index on the id's first 4 bytes.
+import { E_CONFLICT, E_INVAL, E_LIMIT, E_NOTFOUND, OK } from "../abi/errors";
+import { Backend, ID_LEN, REF_NAME_MAX } from "../store/backend";
+import { ObjectArena } from "./arena";
 
-// Object record: id (32) | type u32 | len u32 | body, 4-aligned.
-const OREC: i32 = 40;
 const SMALL_BUDGET: i32 = 256 * 1024;
 
 export class MemBackend extends Backend {
-  private arena: usize = 0;
-  private arenaSize: i32 = 0;
-  private used: i32 = 0;
+  private a: ObjectArena;
   private slots: usize = 0; // u32 offsets + 1 (0 = empty)
   private nSlots: i32 = 0;
-  private count: i32 = 0;
   private refNames: usize;
   private refIds: usize;
   private nRefs: i32 = 0;
@@ -27,14 +23,12 @@ export class MemBackend extends Backend {
     public maxRefs: i32,
   ) {
     super();
+    this.a = new ObjectArena(budget, 4096);
     this.refNames = heap.alloc(<usize>(maxRefs * (REF_NAME_MAX + 1)));
     this.refIds = heap.alloc(<usize>(maxRefs * ID_LEN));
     // Small (device) budgets are reserved whole: growing by realloc would need
     // the old and the new arena at once.
-    if (budget <= SMALL_BUDGET) {
-      this.arena = heap.alloc(<usize>budget);
-      this.arenaSize = budget;
-    }
+    if (budget <= SMALL_BUDGET) this.a.reserveAll();
     this.rehash(64);
   }
 
@@ -53,7 +47,7 @@ export class MemBackend extends Backend {
 
   private place(v: u32): void {
     const mask = <u32>(this.nSlots - 1);
-    let i = load<u32>(this.arena + <usize>(v - 1)) & mask;
+    let i = load<u32>(this.a.rec(<i32>v - 1)) & mask;
     while (load<u32>(this.slots + <usize>i * 4) != 0) i = (i + 1) & mask;
     store<u32>(this.slots + <usize>i * 4, v);
   }
@@ -63,7 +57,7 @@ export class MemBackend extends Backend {
     let i = load<u32>(id) & mask;
     let v = load<u32>(this.slots + <usize>i * 4);
     while (v != 0) {
-      const r = this.arena + <usize>(v - 1);
+      const r = this.a.rec(<i32>v - 1);
       if (memory.compare(r, id, ID_LEN) == 0) return r;
       i = (i + 1) & mask;
       v = load<u32>(this.slots + <usize>i * 4);
@@ -72,27 +66,13 @@ export class MemBackend extends Backend {
   }
 
   put(type: i32, body: usize, len: i32, idOut: usize): i32 {
-    if ((type != OBJ_BLOB && type != OBJ_TREE && type != OBJ_COMMIT) || len < 0) return E_INVAL;
-    objectId(type, body, len, idOut);
+    const rc = ObjectArena.hash(type, body, len, idOut);
+    if (rc < 0) return rc;
     if (this.find(idOut) != 0) return OK;
-    const need = this.used + ((OREC + len + 3) & ~3);
-    if (need > this.budget) return E_NOMEM;
-    if (need > this.arenaSize) {
-      let grow = max(this.arenaSize * 2, 4096);
-      while (grow < need) grow *= 2;
-      grow = min(grow, this.budget);
-      this.arena = this.arena == 0 ? heap.alloc(<usize>grow) : heap.realloc(this.arena, <usize>grow);
-      this.arenaSize = grow;
-    }
-    const r = this.arena + <usize>this.used;
-    memory.copy(r, idOut, ID_LEN);
-    store<u32>(r, <u32>type, 32);
-    store<u32>(r, <u32>len, 36);
-    memory.copy(r + <usize>OREC, body, <usize>len);
-    if ((this.count + 1) * 2 > this.nSlots) this.rehash(this.nSlots * 2);
-    this.place(<u32>this.used + 1);
-    this.used = need;
-    this.count++;
+    const off = this.a.append(type, body, len, idOut);
+    if (off < 0) return off;
+    if (this.a.count * 2 > this.nSlots) this.rehash(this.nSlots * 2);
+    this.place(<u32>off + 1);
     return OK;
   }
 
@@ -100,21 +80,13 @@ export class MemBackend extends Backend {
     return this.find(id) != 0 ? 1 : 0;
   }
   typeOf(id: usize): i32 {
-    const r = this.find(id);
-    return r == 0 ? E_NOTFOUND : <i32>load<u32>(r, 32);
+    return ObjectArena.typeOf(this.find(id));
   }
   sizeOf(id: usize): i32 {
-    const r = this.find(id);
-    return r == 0 ? E_NOTFOUND : <i32>load<u32>(r, 36);
+    return ObjectArena.sizeOf(this.find(id));
   }
   readAt(id: usize, offset: i32, out: usize, len: i32): i32 {
-    const r = this.find(id);
-    if (r == 0) return E_NOTFOUND;
-    const size = <i32>load<u32>(r, 36);
-    if (offset < 0 || len < 0 || offset > size) return E_INVAL;
-    const n = min(len, size - offset);
-    memory.copy(out, r + <usize>(OREC + offset), <usize>n);
-    return n;
+    return ObjectArena.readAt(this.find(id), offset, out, len);
   }
 
   private refIndex(name: usize, nameLen: i32): i32 {

@@ -2,76 +2,39 @@
 // quarantine): they are hashed on arrival, looked up by id while a commit is
 // checked, and reach the store only when the commit that reaches them is
 // accepted. A rejected commit leaves nothing in the store.
-import { Sha256 } from "../crypto/sha256";
-import { E_INVAL, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
-import { Backend, ID_LEN, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../store/backend";
-import { ObjectSource, Writer, idEqual } from "./gitobj";
-
-// Record layout: id (32) | type u8 | mark u8 | 2 pad | len u32 | body (len), 4-aligned.
-const REC_HEAD: i32 = 40;
-
-@inline
-function recSize(len: i32): i32 {
-  return (REC_HEAD + len + 3) & ~3;
-}
-
-const hasher = new Sha256();
-const hdr = memory.data(24);
-
-/** Git's object id: SHA-256 of "<type> <len>\0" ++ body. */
-export function objectId(type: i32, body: usize, len: i32, out: usize): void {
-  const w = new Writer(hdr, 24);
-  w.str(type == OBJ_BLOB ? "blob " : type == OBJ_TREE ? "tree " : "commit ");
-  w.dec(len);
-  w.byte(0);
-  hasher.update(hdr, w.len);
-  hasher.update(body, len);
-  hasher.final(out);
-}
+import { OK } from "../abi/errors";
+import { Backend } from "../store/backend";
+import { ObjectArena } from "./arena";
+import { ObjectSource, idEqual } from "./gitobj";
 
 export class Quarantine extends ObjectSource {
-  private buf: usize = 0;
-  private size: i32 = 0;
-  used: i32 = 0;
-  count: i32 = 0;
+  private a: ObjectArena;
 
   /** cap: the most bytes of records held at once (the memory bound). */
-  constructor(public cap: i32) {
+  constructor(cap: i32) {
     super();
+    this.a = new ObjectArena(cap, 1024);
+  }
+
+  get count(): i32 {
+    return this.a.count;
   }
 
   /** Adds an object unless present; writes its id. OK, or E_NOMEM past the cap. */
   add(type: i32, body: usize, len: i32, idOut: usize): i32 {
-    if (type != OBJ_BLOB && type != OBJ_TREE && type != OBJ_COMMIT) return E_INVAL;
-    objectId(type, body, len, idOut);
+    const rc = ObjectArena.hash(type, body, len, idOut);
+    if (rc < 0) return rc;
     if (this.find(idOut) != 0) return OK;
-    const need = this.used + recSize(len);
-    if (need > this.cap) return E_NOMEM;
-    if (need > this.size) {
-      let grow = max(this.size * 2, 1024);
-      while (grow < need) grow *= 2;
-      grow = min(grow, this.cap);
-      this.buf = this.buf == 0 ? heap.alloc(<usize>grow) : heap.realloc(this.buf, <usize>grow);
-      this.size = grow;
-    }
-    const r = this.buf + <usize>this.used;
-    memory.copy(r, idOut, ID_LEN);
-    store<u8>(r, <u8>type, 32);
-    store<u8>(r, 0, 33);
-    store<u32>(r, <u32>len, 36);
-    memory.copy(r + <usize>REC_HEAD, body, <usize>len);
-    this.used = need;
-    this.count++;
-    return OK;
+    const off = this.a.append(type, body, len, idOut);
+    return off < 0 ? off : OK;
   }
 
-  /** The record of id, or 0. */
+  /** The record of id, or 0 (a scan: the quarantine holds a few objects). */
   find(id: usize): usize {
-    let off = 0;
-    while (off < this.used) {
-      const r = this.buf + <usize>off;
+    for (let off = 0; off < this.a.used; ) {
+      const r = this.a.rec(off);
       if (idEqual(r, id)) return r;
-      off += recSize(<i32>load<u32>(r, 36));
+      off = this.a.next(r);
     }
     return 0;
   }
@@ -79,10 +42,10 @@ export class Quarantine extends ObjectSource {
   /** The i-th record in arrival order (0-based) or 0. */
   at(i: i32): usize {
     let off = 0;
-    for (let k = 0; off < this.used; k++) {
-      const r = this.buf + <usize>off;
+    for (let k = 0; off < this.a.used; k++) {
+      const r = this.a.rec(off);
       if (k == i) return r;
-      off += recSize(<i32>load<u32>(r, 36));
+      off = this.a.next(r);
     }
     return 0;
   }
@@ -91,64 +54,35 @@ export class Quarantine extends ObjectSource {
     return this.find(id) != 0 ? 1 : 0;
   }
   typeOf(id: usize): i32 {
-    const r = this.find(id);
-    return r == 0 ? E_NOTFOUND : <i32>load<u8>(r, 32);
+    return ObjectArena.typeOf(this.find(id));
   }
   sizeOf(id: usize): i32 {
-    const r = this.find(id);
-    return r == 0 ? E_NOTFOUND : <i32>load<u32>(r, 36);
+    return ObjectArena.sizeOf(this.find(id));
   }
   readAt(id: usize, offset: i32, out: usize, len: i32): i32 {
-    const r = this.find(id);
-    if (r == 0) return E_NOTFOUND;
-    const size = <i32>load<u32>(r, 36);
-    if (offset < 0 || len < 0 || offset > size) return E_INVAL;
-    const n = min(len, size - offset);
-    memory.copy(out, r + <usize>(REC_HEAD + offset), <usize>n);
-    return n;
+    return ObjectArena.readAt(this.find(id), offset, out, len);
   }
 
   static body(r: usize): usize {
-    return r + <usize>REC_HEAD;
+    return ObjectArena.body(r);
   }
   static len(r: usize): i32 {
-    return <i32>load<u32>(r, 36);
+    return ObjectArena.len(r);
   }
   static type(r: usize): i32 {
-    return <i32>load<u8>(r, 32);
+    return ObjectArena.type(r);
   }
   static mark(r: usize, on: bool): void {
-    store<u8>(r, on ? 1 : 0, 33);
+    ObjectArena.mark(r, on);
   }
 
   /** Drops marked records (drop=true) or clears every mark (drop=false). */
   compact(drop: bool): void {
-    let src = 0;
-    let dst = 0;
-    let n = 0;
-    while (src < this.used) {
-      const r = this.buf + <usize>src;
-      const sz = recSize(<i32>load<u32>(r, 36));
-      const marked = load<u8>(r, 33) != 0;
-      if (!drop || !marked) {
-        if (dst != src) memory.copy(this.buf + <usize>dst, r, <usize>sz);
-        store<u8>(this.buf + <usize>dst, 0, 33);
-        dst += sz;
-        n++;
-      }
-      src += sz;
-    }
-    this.used = dst;
-    this.count = n;
-    if (this.used == 0) this.clear();
+    this.a.compact(drop);
   }
 
   clear(): void {
-    if (this.buf != 0) heap.free(this.buf);
-    this.buf = 0;
-    this.size = 0;
-    this.used = 0;
-    this.count = 0;
+    this.a.clear();
   }
 }
 

@@ -25,7 +25,8 @@ import {
 } from "./gitobj";
 import { commitVerify } from "../identity/commit-sign";
 import { underPrefix } from "../identity/cert";
-import { Layered, objectId, Quarantine } from "./quarantine";
+import { hashObject } from "../store/objects";
+import { Layered, Quarantine } from "./quarantine";
 import {
   A_ACK,
   A_DEAD,
@@ -373,7 +374,7 @@ export class Session {
       off += OBJ_REC_HEAD + len;
       if (off > n) return this.failPeer(E_PROTO, "object record overruns its message");
       if (type != OBJ_BLOB && type != OBJ_TREE && type != OBJ_COMMIT) return this.failPeer(E_PROTO, "unknown object type");
-      objectId(type, body, len, this.id1);
+      hashObject(type, body, len, this.id1);
       const inStore = this.b.has(this.id1);
       if (inStore < 0) return this.failLocal(inStore, "store failed");
       // A duplicate of something accepted: re-acknowledge where we are. Except a
