@@ -35,6 +35,8 @@ export interface FleetOptions {
   gateway?: Gateway;
   /** The owner who enrolls the devices (and the gateway, when it is not enrolled yet); default: a throwaway owner. */
   owner?: Owner;
+  /** Wall-clock second virtual time 0 stands for (commit times); default: now. */
+  startSec?: number;
   /** Called every virtual second. */
   progress?: (f: FleetSnapshot) => void;
 }
@@ -79,7 +81,7 @@ interface Slot {
 
 export function runFleet(o: FleetOptions): FleetResult {
   const net = new FaultyNet(o.seed, o.faults ?? {});
-  const start = Math.floor(Date.now() / 1000);
+  const start = o.startSec ?? Math.floor(Date.now() / 1000);
   const clock = () => start + Math.floor(net.now / 1000);
   const owner = o.owner ?? Owner.throwaway();
   const gw = o.gateway ?? new Gateway({ clock, owner });
