@@ -5,11 +5,8 @@
 import { geEncode, geScalarMultBase, POINT } from "../../../assembly/crypto/ed25519";
 import { scReduce64 } from "../../../assembly/crypto/sc";
 import { ctEqual } from "../../../assembly/crypto/ct";
+import { L, pattern } from "./fixtures";
 
-const L = memory.data<u8>([
-  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-]);
 // RFC 8032 §5.1: B encoded (y = 4/5, x positive); the identity encodes as y = 1.
 const B_ENC = memory.data<u8>([
   0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
@@ -35,15 +32,6 @@ function reducedMulBase(): void {
   mulBase(e2, r);
 }
 
-function pattern(q: usize, seed: u32): void {
-  let x = seed * 2654435761 + 1;
-  for (let i: usize = 0; i < 32; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    store<u8>(q + i, <u8>x);
-  }
-}
 
 describe("fixed-base comb", () => {
   it("[0]B = [L]B = identity, [1]B = [L + 1]B = B", () => {

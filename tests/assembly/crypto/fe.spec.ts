@@ -4,6 +4,7 @@
 import { ctEqual, wipe } from "../../../assembly/crypto/ct";
 import { feAdd, feCswap, feFromBytes, feInvert, feIsZero, feMul, feSq, feSub, feToBytes } from "../../../assembly/crypto/fe";
 import { scIsCanonical, scMulAdd, scReduce64 } from "../../../assembly/crypto/sc";
+import { L, pattern } from "./fixtures";
 
 const a = memory.data(40);
 const b = memory.data(40);
@@ -12,15 +13,9 @@ const d = memory.data(40);
 const s = memory.data(64);
 const t = memory.data(64);
 
-// Fills 32 bytes with a deterministic pattern (seeded), bit 255 cleared.
-function pattern(p: usize, seed: u32): void {
-  let x = seed * 2654435761 + 1;
-  for (let i: usize = 0; i < 32; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    store<u8>(p + i, <u8>x);
-  }
+// The shared pattern with bit 255 cleared (field encodings).
+function pattern255(p: usize, seed: u32): void {
+  pattern(p, seed);
   store<u8>(p + 31, load<u8>(p + 31) & 0x7f);
 }
 
@@ -33,7 +28,7 @@ function setBytes(p: usize, first: u8, fill: u8, last: u8): void {
 describe("field arithmetic mod p = 2^255 - 19", () => {
   it("squares equal self-products and x * (1/x) = 1", () => {
     for (let i: u32 = 1; i < 40; i++) {
-      pattern(s, i);
+      pattern255(s, i);
       feFromBytes(a, s);
       feSq(b, a);
       feMul(c, a, a);
@@ -65,8 +60,8 @@ describe("field arithmetic mod p = 2^255 - 19", () => {
 
   it("a - b + b = a with negative intermediate limbs", () => {
     for (let i: u32 = 0; i < 20; i++) {
-      pattern(s, 100 + i);
-      pattern(t, 200 + i);
+      pattern255(s, 100 + i);
+      pattern255(t, 200 + i);
       feFromBytes(a, s);
       feFromBytes(b, t);
       feSub(c, b, a);
@@ -81,8 +76,8 @@ describe("field arithmetic mod p = 2^255 - 19", () => {
   });
 
   it("conditional swap swaps only when asked", () => {
-    pattern(s, 7);
-    pattern(t, 8);
+    pattern255(s, 7);
+    pattern255(t, 8);
     feFromBytes(a, s);
     feFromBytes(b, t);
     feCswap(a, b, 0);
@@ -94,11 +89,6 @@ describe("field arithmetic mod p = 2^255 - 19", () => {
   });
 });
 
-// L = 2^252 + 27742317777372353535851937790883648493, little-endian.
-const L = memory.data<u8>([
-  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-]);
 
 describe("scalars mod L", () => {
   it("reduces L to 0 and L + 5 to 5, and 2^512 - 1 below L", () => {
