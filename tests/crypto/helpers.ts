@@ -3,9 +3,11 @@
 import type { Target } from "../../host/build/compile.ts";
 import { createCrypto, type NymoteCrypto } from "../../host/crypto/index.ts";
 
-export const targets: Target[] = ["gateway", "release"];
+/** Every suite runs on the three builds of the core: gateway (-O3), release
+ *  (the -Oz device build) and debug (unoptimized, assertions on). */
+export const targets: Target[] = ["gateway", "release", "debug"];
 export const LONG = process.env.NYMOTE_LONG === "1";
-/** Random cases per primitive per target; two targets make the >= 1,000 total. */
+/** Random cases per primitive per target; three targets make >= 1,500 in all. */
 export const RUNS = LONG ? 5000 : 500;
 
 const instances = new Map<Target, NymoteCrypto>();
