@@ -91,18 +91,31 @@ export class Sink {
 }
 
 /**
- * The current value [p, p+n) (n = 0: none) joined with a one-entry value of the
- * same type in oneBuf (len bytes, or an error); frees oneBuf.
+ * A writer on a fresh heap buffer of cap bytes, started with a one-entry value
+ * of type tag: the tag and a map or array header (major) of one entry. The
+ * caller writes the entry and passes the writer to joinOne, which frees it.
+ */
+function oneEntry(tag: u64, major: i32, cap: i32): CborWriter {
+  const one = new CborWriter(heap.alloc(<usize>cap), cap);
+  one.tag(tag);
+  one.head(major, 1);
+  return one;
+}
+
+/**
+ * The current value [p, p+n) (n = 0: none) joined with the one-entry value of
+ * the same type in one (from oneEntry, or its error); frees one's buffer.
  */
 function joinOne(
   p: usize,
   n: i32,
-  oneBuf: usize,
-  len: i32,
+  one: CborWriter,
   out: Sink,
   scratch: Sink,
   merge: (x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink) => i32,
 ): i32 {
+  const oneBuf = one.base();
+  const len = one.finish();
   let rc = len;
   if (len >= 0) {
     if (n == 0) {
@@ -233,15 +246,12 @@ export function pnAdd(p: usize, n: i32, writer: usize, wn: i32, delta: i64, out:
   }
   if (delta >= 0) inc += <u64>delta;
   else dec += <u64>(-delta);
-  const oneBuf = heap.alloc(<usize>(wn + 32));
-  const one = new CborWriter(oneBuf, wn + 32);
-  one.tag(TAG_PN);
-  one.map(1);
+  const one = oneEntry(TAG_PN, CBOR_MAP, wn + 32);
   one.bytes(writer, wn);
   one.array(2);
   one.uint(inc);
   one.uint(dec);
-  return joinOne(p, n, oneBuf, one.finish(), out, scratch, mergePn);
+  return joinOne(p, n, one, out, scratch, mergePn);
 }
 
 // --- LWW register: tag [uint time, bstr writer, value] ---------------------------
@@ -381,18 +391,12 @@ function skipRest(p: usize, end: usize, k: i64): usize {
 /** Adds element (one encoded item) with a fresh dot: a two-way merge with a one-element set. */
 export function awsetAdd(p: usize, n: i32, elem: usize, en: i32, dot: usize, out: Sink, scratch: Sink): i32 {
   if (en <= 0 || itemEnd(elem, elem + <usize>en) != <isize>(elem + <usize>en)) return E_INVAL;
-  const oneBuf = heap.alloc(<usize>(en + 32));
-  const one = new CborWriter(oneBuf, en + 32);
-  one.tag(TAG_AWSET);
-  one.map(1);
+  if (n > 0 && checkedTag(p, n) != TAG_AWSET) return E_INVAL;
+  const one = oneEntry(TAG_AWSET, CBOR_MAP, en + 32);
   one.raw(elem, en);
   one.array(1);
   one.bytes(dot, DOT_LEN);
-  if (n > 0 && checkedTag(p, n) != TAG_AWSET) {
-    heap.free(oneBuf);
-    return E_INVAL;
-  }
-  return joinOne(p, n, oneBuf, one.finish(), out, scratch, mergeAwset2);
+  return joinOne(p, n, one, out, scratch, mergeAwset2);
 }
 
 function mergeAwset2(x: usize, xn: i32, y: usize, yn: i32, out: Sink, scratch: Sink): i32 {
@@ -462,16 +466,12 @@ function logEntry(c: i32, ea: usize, eb: usize, scratch: Sink): i32 {
 export function logAppend(p: usize, n: i32, time: u64, writer: usize, wn: i32, value: usize, vn: i32, out: Sink, scratch: Sink): i32 {
   if (vn <= 0 || itemEnd(value, value + <usize>vn) != <isize>(value + <usize>vn)) return E_INVAL;
   if (n > 0 && checkedTag(p, n) != TAG_LOG) return E_INVAL;
-  const cap = wn + vn + 48;
-  const oneBuf = heap.alloc(<usize>cap);
-  const one = new CborWriter(oneBuf, cap);
-  one.tag(TAG_LOG);
-  one.array(1);
+  const one = oneEntry(TAG_LOG, CBOR_ARRAY, wn + vn + 48);
   one.array(3);
   one.uint(time);
   one.bytes(writer, wn);
   one.raw(value, vn);
-  return joinOne(p, n, oneBuf, one.finish(), out, scratch, mergeLog);
+  return joinOne(p, n, one, out, scratch, mergeLog);
 }
 
 // --- Conflicts: tag [side, side] ---------------------------------------------------
