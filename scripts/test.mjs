@@ -45,6 +45,10 @@ run(`host tests (${files.length} files)`, process.execPath, [
   "tsx",
   "--test",
   "--test-concurrency=2",
+  // A hung test (a broker that never answers, a promise never settled) fails
+  // after 5 minutes and its file exits, instead of holding CI until its limit.
+  "--test-timeout=300000",
+  "--test-force-exit",
   "--test-reporter=dot",
   ...files,
 ]);

@@ -38,11 +38,26 @@ export async function startBroker(port = 0, host = "127.0.0.1"): Promise<Embedde
   };
 }
 
+// mqtt.js retries an unreachable broker forever; callers get a clear failure instead.
+const CONNECT_DEADLINE_MS = 10_000;
+
 function connect(url: string, clientId: string): Promise<MqttClient> {
   const c = mqtt.connect(url, { protocolVersion: 4, clientId, reconnectPeriod: 500, clean: true });
   return new Promise((resolve, reject) => {
-    c.once("connect", () => resolve(c));
-    c.once("error", reject);
+    const fail = (e: Error) => {
+      clearTimeout(deadline);
+      c.end(true);
+      reject(e);
+    };
+    const deadline = setTimeout(
+      () => fail(new Error(`MQTT broker ${url} accepted no connection within ${CONNECT_DEADLINE_MS / 1000} s`)),
+      CONNECT_DEADLINE_MS,
+    );
+    c.once("connect", () => {
+      clearTimeout(deadline);
+      resolve(c);
+    });
+    c.once("error", fail);
   });
 }
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect as connectTcp, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -91,6 +91,47 @@ test("over MQTT with the embedded broker", async () => {
   }
 });
 
+/** mosquitto lives in /usr/sbin, which is not on every user's PATH; npm test installs it (scripts/system-deps.mjs). */
+function mosquittoBinary(): string {
+  const found = spawnSync("sh", ["-c", "command -v mosquitto || (test -x /usr/sbin/mosquitto && echo /usr/sbin/mosquitto)"], {
+    encoding: "utf8",
+  }).stdout.trim();
+  if (!found) throw new Error("mosquitto is not installed (Debian package mosquitto; npm test installs it)");
+  return found;
+}
+
+/** Starts mosquitto on a free loopback port; resolves once it accepts connections, fails with its output if it exits. */
+async function startMosquitto(dir: string): Promise<{ proc: ChildProcess; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    writeFileSync(join(dir, "mosquitto.conf"), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    const proc = spawn(mosquittoBinary(), ["-c", join(dir, "mosquitto.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    proc.stdout?.on("data", (b) => (output += b));
+    proc.stderr?.on("data", (b) => (output += b));
+    const deadline = Date.now() + 10_000;
+    while (proc.exitCode === null && Date.now() < deadline) {
+      if (await accepts(port)) return { proc, port };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    proc.kill("SIGTERM");
+    // Another process may have taken the port between freePort and mosquitto's bind.
+    if (attempt < 2 && /in use/i.test(output)) continue;
+    throw new Error(`mosquitto did not start listening on 127.0.0.1:${port}: ${output.trim() || "no output"}`);
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connectTcp(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -101,14 +142,13 @@ function freePort(): Promise<number> {
   });
 }
 
-test("over MQTT with a real mosquitto", { skip: spawnSync("which", ["mosquitto"]).status !== 0 && "mosquitto not installed" }, async () => {
+test("over MQTT with a real mosquitto", async () => {
   const dir = mkdtempSync(join(tmpdir(), "nymote-mosquitto-"));
-  const port = await freePort();
-  writeFileSync(join(dir, "mosquitto.conf"), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const proc: ChildProcess = spawn("mosquitto", ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
-  const gw = gateway();
+  const { proc, port } = await startMosquitto(dir);
+  // Whatever fails below, mosquitto is stopped: a live child would keep this file running.
+  let gw: Gateway | null = null;
   try {
-    await new Promise((r) => setTimeout(r, 300));
+    gw = gateway();
     const sub = await serveMqtt(gw, `mqtt://127.0.0.1:${port}`);
     try {
       await scenario(gw, `mqtt://127.0.0.1:${port}`);
@@ -117,7 +157,7 @@ test("over MQTT with a real mosquitto", { skip: spawnSync("which", ["mosquitto"]
     }
   } finally {
     proc.kill("SIGTERM");
-    gw.close();
+    gw?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
