@@ -207,3 +207,22 @@ test("junk bytes instead of a handshake are refused; a stalled handshake times o
   assert.ok(r.gw.refusals.some((x) => /E_PROTO/.test(x)));
   r.goodStillSyncs();
 });
+
+test("a device receives only the paths its certificate's read prefixes allow (segment, trailing '/', empty)", () => {
+  const r = rig();
+  for (const p of ["config/kitchen/interval", "config/kitchenette/interval", "config/hall/mode", "config/hallway", "secret/key"])
+    r.gw.set(p, new Uint8Array([0x01]));
+  const cases: [string[], string[]][] = [
+    [["config/kitchen"], ["config/kitchen/interval"]],
+    [["config/hall/"], ["config/hall/mode"]],
+    [[""], ["config/hall/mode", "config/hallway", "config/kitchen/interval", "config/kitchenette/interval", "secret/key"]],
+  ];
+  for (const [i, [read, want]] of cases.entries()) {
+    const name = `reader${i}`;
+    const l = link(r.gw, enrolled(r.owner, name, { grant: { read } }).dev);
+    // What crossed the wire: the view the device received (sync/remote).
+    const got = listPaths(l.dev.store, treeOf(l.dev.store, l.dev.store.ref("sync/remote"))).map((e) => e.path);
+    assert.deepEqual(got.sort(), want, `read ${JSON.stringify(read)}`);
+  }
+  r.goodStillSyncs();
+});
