@@ -14,7 +14,7 @@ import { clock_ms } from "../abi/imports";
 import { E_INVAL, E_LIMIT, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
 import { CBOR_FLOAT, CBOR_NINT, CBOR_UINT, CborReader, CborWriter } from "../cbor";
 import { ID_LEN } from "../store/backend";
-import { registerStore, releaseStore, storeOf } from "../store/handles";
+import { collectBeforeCommit, registerStore, releaseStore, storeOf } from "../store/handles";
 import { AUTHOR_MAX, PATH_MAX } from "../store/limits";
 import { MemoryBackend } from "../store/memory";
 import { Store as CoreStore } from "../store/store";
@@ -209,6 +209,7 @@ export class Store {
   commit(message: string): i32 {
     const m = utf8(message, msgBuf, MESSAGE_MAX);
     if (m < 0) return m;
+    collectBeforeCommit();
     return this.core.commit(this.author, this.authorLen, clock_ms() / 1000, msgBuf, m, 0, 0, 0, 0, this.lastCommit);
   }
 

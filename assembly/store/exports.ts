@@ -3,7 +3,7 @@
 // pointer of 0 means "the working tree / the branch head". Negative results are
 // ABI error codes.
 import { E_INVAL, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
-import { registerStore, releaseStore, storeOf } from "./handles";
+import { collectBeforeCommit, registerStore, releaseStore, storeOf } from "./handles";
 import { MemoryBackend } from "./memory";
 import { validType } from "./objects";
 import { counterAdd, counterValue, lwwSet, seriesAppend, setAdd, setHas, setRemove } from "./typed";
@@ -68,6 +68,7 @@ export function store_commit(
   extraLen: i32,
   idOut: usize,
 ): i32 {
+  collectBeforeCommit();
   const s = storeOf(h);
   return s == null ? E_INVAL : s.commit(author, authorLen, timeSec, msg, msgLen, extra, extraLen, 0, 0, idOut);
 }

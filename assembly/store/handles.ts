@@ -32,3 +32,13 @@ export function releaseStore(h: i32): Backend | null {
   unchecked((stores[h - 1] = null));
   return s.backend;
 }
+
+/**
+ * In the device's fixed 128 KiB the incremental GC does not keep pace with a
+ * commit's allocations (tree levels, signature); without a full collection a
+ * device ran out of memory after ~60 offline commits. A commit is rare next to
+ * its cost in flash writes, so each one starts from a collected heap.
+ */
+export function collectBeforeCommit(): void {
+  __collect();
+}

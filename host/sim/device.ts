@@ -148,10 +148,6 @@ export class SimDevice {
    */
   commit(): string | null {
     if (this.pending.size === 0 && this.staged.staged === 0) return null;
-    // Each host call here copies its arguments into the core's heap: garbage a
-    // firmware's fixed buffers never make. The fixed 128 KiB cannot grow, so
-    // collect before it fills (as a device runtime does between loop() calls).
-    this.core.call("__collect");
     for (const [signal, values] of this.pending) this.staged.set(`${this.write[0]}/${signal}`, new Uint8Array(encode(values)));
     this.pending.clear();
     const id = hex(this.staged.commit({ author: this.who, time: this.clock(), message: "readings" }));
