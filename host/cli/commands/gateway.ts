@@ -25,7 +25,11 @@ export function register(cli: Command): void {
           enroll: o.enroll,
         },
         say,
-      );
+      ).catch(async (e: unknown) => {
+        // No certificate yet, or an unreadable owner directory: a usage error, said plainly.
+        const { CliError } = await import("../main.ts");
+        throw new CliError(e instanceof Error ? e.message : String(e));
+      });
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
