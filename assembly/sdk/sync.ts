@@ -13,6 +13,7 @@
 // The device must be enrolled (identity_enroll: owner key, network key, its
 // certificate) before a session can open; until then every tick logs why.
 import { E_STATE, OK } from "../abi/errors";
+import { clock_ms } from "../abi/imports";
 import {
   identity_init,
   identity_session_client,
@@ -28,6 +29,8 @@ import {
 } from "../identity/exports";
 import { logWarn } from "./app";
 import { sync_close, sync_notify, sync_on_timer, sync_open, sync_poll_event, sync_receive, sync_state, sync_take } from "../sync/exports";
+import { mergeView } from "../sync/view";
+import { storeOf } from "../store/handles";
 
 /** One box-stream body, one sync message. */
 const MSG_MAX: i32 = 4096;
@@ -40,6 +43,7 @@ export const RETRY_MS: i64 = 5000;
 const EV_PEER = 2;
 const EV_CLOSED = 4;
 // sync_poll_event codes and states (bindings/abi/sync.json).
+const SYNC_EV_RECEIVED = 2;
 const SYNC_EV_SYNCED = 3;
 const SYNC_EV_REJECTED = 4;
 const SYNC_STATE_OPEN = 1;
@@ -47,6 +51,12 @@ const SYNC_STATE_OPEN = 1;
 const msg = memory.data(MSG_MAX);
 const gatewayKey = memory.data(32);
 const syncedHeadBuf = memory.data(32);
+const viewBuf = memory.data(32);
+const REMOTE = memory.data<u8>([0x73, 0x79, 0x6e, 0x63, 0x2f, 0x72, 0x65, 0x6d, 0x6f, 0x74, 0x65]); // "sync/remote"
+const REMOTE_LEN = 11;
+// The author of the merge commits that fold the owner's view into main (the SDK Store's default).
+const AUTHOR = "Nymote Device <device@nymote.invalid>";
+let author: ArrayBuffer | null = null; // AUTHOR in UTF-8, made at the first merge
 const EV_CAP: i32 = 256; // sync_poll_event wants >= 200
 const ev = memory.data(EV_CAP);
 
@@ -57,6 +67,7 @@ let closing = false; // goodbye queued: free the link once it is sent
 let retryAt: i64 = 0;
 let now: i64 = 0;
 let synced = false;
+let viewPending = false; // a received view not yet merged into main
 
 // Failure paths only (they allocate the message).
 function warn(text: string, code: i32): void {
@@ -73,6 +84,10 @@ export function startSync(storeHandle: i32, gatewayKey32: usize): i32 {
   stopSync();
   store = storeHandle;
   retryAt = 0;
+  // A power cut may have landed between storing a view and merging it: the
+  // stored view is merged again (a no-op when sync/merged already names it).
+  const b = storeOf(storeHandle);
+  viewPending = b != null && b.backend.getRef(REMOTE, REMOTE_LEN, viewBuf) == OK;
   return OK;
 }
 
@@ -144,12 +159,32 @@ function syncEvents(): void {
     const r = sync_poll_event(session, ev, EV_CAP);
     if (r <= 0) return;
     const code = r & 0xff;
-    if (code == SYNC_EV_SYNCED) {
+    if (code == SYNC_EV_RECEIVED) {
+      memory.copy(viewBuf, ev, 32);
+      viewPending = true;
+    } else if (code == SYNC_EV_SYNCED) {
       memory.copy(syncedHeadBuf, ev, 32);
       synced = true;
     } else if (code >= SYNC_EV_REJECTED) {
       warn(code == SYNC_EV_REJECTED ? "the gateway refused a commit" : "session failed", load<i32>(ev));
     }
+  }
+}
+
+// Merges the last received view into main (the core's three-way merge, signed
+// like every device commit: assembly/sync/view.ts); retried at the next tick
+// while the app has writes staged. The merge commit is pushed at once.
+function mergePending(): void {
+  if (!viewPending) return;
+  if (author == null) author = String.UTF8.encode(AUTHOR);
+  const a = author as ArrayBuffer;
+  const rc = mergeView(store, viewBuf, changetype<usize>(a), a.byteLength, clock_ms() / 1000);
+  if (rc == E_STATE) return;
+  viewPending = false;
+  if (rc < 0) warn("cannot merge the owner's view", rc);
+  else if (session > 0) {
+    sync_notify(session);
+    syncEvents();
   }
 }
 
@@ -159,6 +194,7 @@ function syncEvents(): void {
 export function syncTick(nowMs: i64): i32 {
   now = nowMs;
   if (store == 0) return E_STATE;
+  mergePending();
   if (link < 0) {
     if (now < retryAt) return OK;
     const h = identity_session_client(gatewayKey, 0, now);
@@ -182,6 +218,7 @@ export function syncTick(nowMs: i64): i32 {
   sync_on_timer(session, now, 0);
   sync_notify(session);
   syncEvents();
+  mergePending();
   if (sync_state(session) > SYNC_STATE_OPEN) {
     // Ended (refused, failed or closed by the peer): say goodbye once its last message is out.
     identity_session_close(link);

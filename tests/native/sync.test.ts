@@ -20,20 +20,46 @@ import { buildNative } from "../../host/build/native.ts";
 import { Gateway } from "../../host/gateway/gateway.ts";
 import { DeviceIdentity } from "../../host/identity/device.ts";
 import { Core, check, MemoryFlash } from "../../host/runtime/index.ts";
+import { CoreStore } from "../../host/store/index.ts";
 import { SyncStore } from "../../host/sync/core.ts";
 import { getPath, treeOf } from "../../host/sync/objects.ts";
 import { Owner } from "../../host/sync/owner.ts";
 
 const NAME = "native";
+/** A PN counter both sides step while apart: in the device's write and read prefixes. */
+const SHARED = `shared/${NAME}/hits`;
+const DEVICE_STEP = 2;
+const OWNER_STEP = 5;
 
-/** An app that commits three readings, syncs them, and stops once the gateway holds its head. */
+/** The bytes of a PN counter holding writer's delta (the store's own encoding). */
+function counterBytes(writer: string, delta: number): Uint8Array {
+  const s = CoreStore.openMemory(new Core("release"));
+  s.counterAdd("c", new TextEncoder().encode(writer), delta);
+  s.commit({ author: "t <t@t>" });
+  const v = s.get("c");
+  assert.ok(v);
+  return v;
+}
+
+/** A PN counter's value from its bytes (summing every writer's share, by the store). */
+function counterOf(bytes: Uint8Array): bigint {
+  const s = CoreStore.openMemory(new Core("release"));
+  s.set("c", bytes);
+  s.commit({ author: "t <t@t>" });
+  return s.counterValue("c");
+}
+
+/** An app that commits three readings and a counter step, syncs them, and stops once the gateway holds its main with the owner's view merged in. */
 function appSource(gatewayKey: Uint8Array): string {
   return `import { Store } from "../assembly/sdk";
 import { deviceStoreHandle, logInfo } from "../assembly/sdk/app";
 import { startSync, syncedHead } from "../assembly/sdk/sync";
+import { store_ref_get } from "../assembly/store/exports";
 
 const GATEWAY_KEY = memory.data<u8>([${Array.from(gatewayKey).join(", ")}]);
 const synced = memory.data(32);
+const head = memory.data(32);
+const remote = memory.data(32);
 let store: Store | null = null;
 let readings = 0;
 
@@ -45,13 +71,20 @@ export function setup(): void {
   if (startSync(s.handle, GATEWAY_KEY) != 0) logInfo("startSync failed");
 }
 
+// A ref's id into out (the core's store, as the sync pump moves main).
+function headOf(ref: string, out: usize): bool {
+  const name = String.UTF8.encode(ref);
+  return store_ref_get(deviceStoreHandle(), changetype<usize>(name), name.byteLength, out) == 0;
+}
+
 export function loop(nowMs: i64): i64 {
   const s = store;
   if (s == null) return -1;
   if (readings < 3) {
     s.appendInt("sensors/${NAME}/count", readings++);
+    if (readings == 1) s.count("${SHARED}", ${DEVICE_STEP});
     if (s.commit("reading") != 0) logInfo("commit failed");
-  } else if (syncedHead(synced) && memory.compare(synced, s.lastCommit, 32) == 0) {
+  } else if (syncedHead(synced) && headOf("main", head) && headOf("sync/merged", remote) && memory.compare(synced, head, 32) == 0) {
     logInfo("app: synced");
     return -1;
   }
@@ -68,12 +101,17 @@ test("a native device syncs with the gateway through the runner's sync step (Sec
   const gw = new Gateway({ owner });
   const interval = new Uint8Array([0x05]); // CBOR 5
   gw.set(`config/${NAME}/interval`, interval);
+  gw.set(SHARED, counterBytes("owner", OWNER_STEP));
 
   // The device's identity, enrolled in a Node core over the flash layout the native device boots from.
   const devFlash = new MemoryFlash(flashBytes);
   const dev = new DeviceIdentity(new Core("release", { flash: devFlash }));
   dev.init();
-  const cert = owner.issue(dev.publicKey(), { name: NAME, write: [`sensors/${NAME}`], read: [`config/${NAME}`] });
+  const cert = owner.issue(dev.publicKey(), {
+    name: NAME,
+    write: [`sensors/${NAME}`, `shared/${NAME}`],
+    read: [`config/${NAME}`, `shared/${NAME}`],
+  });
   check(dev.enroll(owner.publicKey, owner.networkKey, cert), "identity_enroll");
   gw.enroll(cert);
   writeFileSync(join(out, "nymote-flash.bin"), devFlash.bytes);
@@ -129,6 +167,14 @@ test("a native device syncs with the gateway through the runner's sync step (Sec
   assert.deepEqual(getPath(gw.store, treeOf(gw.store, gw.store.ref("main")), `sensors/${NAME}/count`), count);
   assert.equal(device.ref("sync/remote"), gw.store.ref(`views/${NAME}`));
   assert.deepEqual(getPath(device, treeOf(device, device.ref("sync/remote")), `config/${NAME}/interval`), interval);
+  // The view is merged into the device's main (assembly/sync/view.ts): the
+  // owner's config is read from main, the counter both sides stepped holds both
+  // steps, and the merge commit is signed by the device (the gateway took it).
+  assert.equal(device.ref("sync/merged"), device.ref("sync/remote"));
+  assert.deepEqual(getPath(device, treeOf(device, head), `config/${NAME}/interval`), interval);
+  const hits = getPath(device, treeOf(device, head), SHARED);
+  assert.ok(hits);
+  assert.equal(counterOf(hits), BigInt(DEVICE_STEP + OWNER_STEP));
 
   // The same image on a device that was never enrolled: no session opens, the
   // image says why (E_STATE), sends nothing, and the runner keeps looping.
