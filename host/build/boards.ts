@@ -116,6 +116,9 @@ export function checkBoard(b: Board, fileName?: string): string[] {
   if (m.runtimePoolBytes !== undefined && m.runtimePoolBytes > ram) errs.push("budget.runtimePoolBytes exceeds SRAM");
   if (b.runtime.startsWith("wamr") && (m.runtimePoolBytes ?? 0) < m.maxPages * PAGE)
     errs.push("budget.runtimePoolBytes must hold the linear memory for a WAMR board");
+  // The interpreter loads the module into its pool: code and linear memory share it.
+  if (b.runtime === "wamr-interp" && (m.runtimePoolBytes ?? 0) < m.codeBytes + m.maxPages * PAGE)
+    errs.push("budget.runtimePoolBytes must hold budget.codeBytes beside the linear memory under the WAMR interpreter");
   if (b.runtime === "wasm2c" && !b.toolchain) errs.push("a wasm2c board needs a toolchain");
   if (!b.capabilities.includes("core")) errs.push("capabilities must include core");
   const known = abiCapabilities();

@@ -18,6 +18,8 @@ import { Core, MemoryFlash } from "../../host/runtime/index.ts";
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `nymote-${name}-`));
 const fixture = (name: string) => join(repoRoot, "tests/fixtures/build", name);
+// In its own folder: an app folder that imports sync gets the sync pump in every image built from it.
+const syncingApp = join(repoRoot, "tests/fixtures/syncing/app.ts");
 
 /** Bytes of the array in a header written by cHeader. */
 function headerBytes(text: string): Uint8Array {
@@ -53,6 +55,27 @@ test("an app that needs a capability the board lacks fails naming it", async () 
   assert.ok(ok.manifest.capabilities.includes("temperature"));
 });
 
+// A syncing image (the SDK's sync pump, docs/boards.md "Runtime modes") builds for
+// every board within its budgets; under the WAMR interpreter, where the module's
+// bytes sit in RAM beside the linear memory, the C3's former interpreter budget
+// (64 KiB of code, a 192 KiB pool) refuses it, naming both budgets.
+test("a syncing app builds for every board; over an interpreter budget it fails naming it", async () => {
+  for (const board of boardNames()) {
+    const r = await buildImage({ app: syncingApp, board, outDir: tmp(`syncing-${board}`) });
+    assert.ok(r.manifest.exports.includes("sdk_sync_tick"), board);
+    assert.ok(r.manifest.sizes.wasmBytes <= loadBoard(board).budget.codeBytes, board);
+  }
+  const interp = { ...loadBoard("esp32c3"), name: "c3-interp", runtime: "wamr-interp" as const };
+  interp.budget = { ...interp.budget, codeBytes: 65536, runtimePoolBytes: 196608 };
+  await assert.rejects(
+    buildImage({ app: syncingApp, board: interp, outDir: tmp("syncing-interp") }),
+    (e: Error) =>
+      e instanceof BuildError &&
+      /code budget is 65536 \(RAM, the WAMR interpreter's pool\)/.test(e.message) &&
+      /held in RAM beside 131072 bytes of linear memory; the board's runtime pool budget is 196608/.test(e.message),
+  );
+});
+
 test("budgets are enforced: code size and linear memory", async () => {
   const tiny = { ...loadBoard("esp32c3"), name: "tiny" };
   tiny.budget = { ...tiny.budget, codeBytes: 1024 };
@@ -71,7 +94,7 @@ test("the CLI prints a size table and fails with the capability message", () => 
       encoding: "utf8",
     },
   );
-  assert.match(ok, /module \(\.wasm\)\s+\d+\s+98304/);
+  assert.match(ok, /module \(\.wasm\)\s+\d+\s+262144/);
   assert.ok(existsSync(join(out, "manifest.json")));
   const bad = spawnSync(
     process.execPath,
