@@ -137,14 +137,18 @@ export function runFleet(o: FleetOptions): FleetResult {
     s.reconnects++;
   };
 
-  /** Runs a device step; a power cut inside it (flash I/O error or a dead core) reboots the device. */
+  /**
+   * Runs a device step; a power cut inside it (the flash lost power: an I/O error
+   * or a core that trapped on it) reboots the device. Any other failure, a core
+   * out of memory included, fails the run rather than passing for a power cut.
+   */
   const guarded = (s: Slot, fn: () => void): void => {
     try {
       fn();
     } catch (e) {
-      if (!s.flash?.powerOff && !s.dev.core.isDead) throw e;
+      if (!s.flash?.powerOff) throw e;
     }
-    if (s.flash?.powerOff || s.dev.core.isDead) powerBack(s);
+    if (s.flash?.powerOff) powerBack(s);
   };
   const powerBack = (s: Slot): void => {
     s.cuts++;
