@@ -11,6 +11,7 @@ import { mergeUnder } from "./merge";
 import { MemBackend } from "./memstore";
 import { MSG_MAX, OBJ_MAX, ROLE_DEVICE, ROLE_GATEWAY, Session } from "./session";
 import { inMemory } from "../abi/bounds";
+import { mergeView } from "./view";
 
 const sessions = new Array<Session | null>();
 
@@ -153,4 +154,15 @@ export function sync_state(s: i32): i32 {
   const x = sessionOf(s);
   if (x == null) return E_NOTFOUND;
   return x.state;
+}
+
+/**
+ * Merges view (a commit id the device session received into sync/remote) into
+ * store h's branch: the device's in-core view merge (assembly/sync/view.ts,
+ * the SDK's sync pump runs the same code). Returns the conflicts recorded.
+ */
+export function sync_view_merge(h: i32, view: usize, author: usize, authorLen: i32, timeSec: i64): i32 {
+  if (storeOf(h) == null || authorLen < 0) return E_INVAL;
+  if (!inMemory(view, ID_LEN) || !inMemory(author, authorLen)) return E_BOUNDS;
+  return mergeView(h, view, author, authorLen, timeSec);
 }

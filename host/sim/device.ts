@@ -1,7 +1,8 @@
 // A simulated device: its own instance of the device core (release target, the
 // device's fixed 128 KiB memory) with its own store, writing readings from
 // deterministic signals, syncing through whatever link the host gives it, and
-// merging the owner's view (config) into its main when one arrives.
+// merging the owner's view (config) into its main when one arrives, in the core
+// as firmware does (sync_view_merge, assembly/sync/view.ts).
 import { encode } from "cbor-x";
 import { rng } from "../flash/sim.ts";
 import { CoreSession, DeviceIdentity, IO_BYTES } from "../identity/device.ts";
@@ -44,7 +45,10 @@ export class SimDevice {
   private readonly coreClock: (() => number) | undefined;
   private staged: CoreStore;
   commits = 0;
+  /** Merge commits that folded an owner's view into main. */
   merges = 0;
+  /** Conflict records those merges wrote (values both sides changed that have no type to merge them). */
+  conflicts = 0;
   bytesOut = 0;
   bytesIn = 0;
   readonly log: string[] = [];
@@ -53,6 +57,8 @@ export class SimDevice {
   /** Commits the gateway has acknowledged (latest). */
   acked: string | null = null;
   private pending = new Map<string, unknown[]>();
+  /** A view stored in sync/remote and not merged yet (writes were staged, or power came back). */
+  private viewPending: string | null = null;
   private readonly random: ((out: Uint8Array) => void) | undefined;
 
   constructor(opts: DeviceOptions) {
@@ -116,7 +122,7 @@ export class SimDevice {
    * merges always have the device's own first parent. Every boot: a power cut may
    * have landed between storing the owner's view (sync/remote) and merging it
    * into main, and the session will not deliver that view again, so the merge is
-   * redone (a no-op when main already has it).
+   * redone (a no-op when sync/merged already names it, or main already holds it).
    */
   private init(): void {
     // The key is created on first boot and read back from the secret area after.
@@ -127,8 +133,8 @@ export class SimDevice {
       const id = this.store.commit(empty, [], this.who, this.clock(), "first boot\n");
       this.store.setRef("main", null, id);
     }
-    const view = this.store.ref(VIEW_REF);
-    if (view) this.mergeView(view);
+    this.viewPending = this.store.ref(VIEW_REF);
+    this.mergeView();
   }
 
   private get who(): string {
@@ -152,6 +158,7 @@ export class SimDevice {
     this.pending.clear();
     const id = hex(this.staged.commit({ author: this.who, time: this.clock(), message: "readings" }));
     this.commits++;
+    this.mergeView();
     this.session?.notify();
     this.pump();
     return id;
@@ -226,6 +233,7 @@ export class SimDevice {
 
   timer(nowMs: number, rtoMs = 0): void {
     this.link?.timer(nowMs);
+    this.mergeView();
     if (!this.session) return;
     this.session.timer(nowMs, rtoMs);
     this.pump();
@@ -242,18 +250,26 @@ export class SimDevice {
 
   private onEvent(e: SyncEvent): void {
     if (e.kind === "acked") this.acked = e.id;
-    else if (e.kind === "received") this.mergeView(e.id);
-    else if (e.kind === "rejected" || e.kind === "failed") this.log.push(`${e.kind} (${e.code}): ${e.reason}`);
+    else if (e.kind === "received") {
+      this.viewPending = e.id;
+      this.mergeView();
+    } else if (e.kind === "rejected" || e.kind === "failed") this.log.push(`${e.kind} (${e.code}): ${e.reason}`);
   }
 
-  /** Folds the owner's view into main (the read prefixes come from the view). */
-  private mergeView(view: string): void {
+  /**
+   * Merges the pending view into main in the core, as firmware's sync pump does
+   * (three-way from the view merged last, typed values merge, the commit signed
+   * through the store); waits while writes are staged.
+   */
+  private mergeView(): void {
+    const view = this.viewPending;
+    if (view === null) return;
     const main = this.store.ref("main");
-    const base = treeOf(this.store, main);
-    const tree = this.store.graft(base, treeOf(this.store, view), this.read);
-    if (tree === base) return;
-    const id = this.store.commit(tree, main ? [main, view] : [view], this.who, this.clock(), "merge owner's view\n");
-    this.store.setRef("main", main, id);
+    const conflicts = this.store.mergeView(view, this.who, this.clock());
+    if (conflicts === null) return;
+    this.viewPending = null;
+    this.conflicts += conflicts;
+    if (this.store.ref("main") === main) return;
     this.merges++;
     this.session?.notify();
   }

@@ -31,6 +31,8 @@ const dec = new TextDecoder();
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 const ZERO = "0".repeat(64);
+/** bindings/abi/core.json: the call does not fit the current state (sync_view_merge: writes staged). */
+const E_STATE = -14;
 
 /** A device's store scratch: its 128 KiB also hold a session and sync (larger objects are read in pieces). */
 const DEVICE_SCRATCH = 1024;
@@ -56,9 +58,9 @@ export class SyncError extends Error {
 }
 
 /**
- * Objects, refs, grafts and commits of one store handle inside a core (the
- * store part's store_object_* / store_ref_* exports plus sync_graft and
- * sync_commit), with hex ids.
+ * Objects, refs, grafts, merges and commits of one store handle inside a core
+ * (the store part's store_object_* / store_ref_* exports plus sync_graft,
+ * sync_merge, sync_view_merge and sync_commit), with hex ids.
  */
 export class SyncStore {
   private readonly ids: number;
@@ -181,6 +183,18 @@ export class SyncStore {
       "merge",
     );
     return { tree: hex(this.core.read(this.ids + 3 * ID_LEN, ID_LEN)), conflicts };
+  }
+
+  /**
+   * A device merges a received view into its main in the core (sync_view_merge,
+   * assembly/sync/view.ts: three-way from the view merged last, typed values
+   * merge, a commit written through the store and so signed by a device store).
+   * The conflicts recorded, or null while writes are staged (merge later).
+   */
+  mergeView(view: string, who: string, timeSec: number): number | null {
+    const w = enc.encode(who);
+    const rc = this.core.call("sync_view_merge", this.handle, this.idAt(0, view), this.scratch(w), w.length, BigInt(Math.floor(timeSec)));
+    return rc === E_STATE ? null : ok(rc, "merge view");
   }
 
   commit(tree: string, parents: string[], who: string, timeSec: number, message: string): string {
