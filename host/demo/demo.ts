@@ -110,9 +110,10 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
     for (const l of dev.log) say(`  ${dev.name}: ${l}`);
   }
   const commits = result.devices.reduce((a, d) => a + d.dev.commits, 0);
+  const devConflicts = result.devices.reduce((a, d) => a + d.dev.conflicts, 0);
   say("");
   say(
-    `devices ${n}   commits ${commits}   accepted by gateway ${gw.stats.commitsAccepted}   bytes on the wire ${gw.stats.bytesIn + gw.stats.bytesOut}   conflicts ${gw.stats.conflicts}   denied ${gw.stats.denied}`,
+    `devices ${n}   commits ${commits}   accepted by gateway ${gw.stats.commitsAccepted}   bytes on the wire ${gw.stats.bytesIn + gw.stats.bytesOut}   conflicts ${gw.stats.conflicts} in main, ${devConflicts} on devices   denied ${gw.stats.denied}`,
   );
   say(`main has ${history(gw.store, gw.store.ref("main")).length} commits`);
   say(`all converged: ${converged ? "yes" : "no"}`);
@@ -168,9 +169,10 @@ export function demo(o: DemoOptions = {}): DemoResult {
     );
   }
   const commits = r.devices.reduce((a, d) => a + d.commits, 0);
+  const devConflicts = r.devices.reduce((a, d) => a + d.conflicts, 0);
   say("");
   say(
-    `devices ${n}   commits ${commits}   accepted by gateway ${gw.stats.commitsAccepted}   bytes on the wire ${r.wireBytes}   conflicts ${gw.stats.conflicts}   denied ${gw.stats.denied}`,
+    `devices ${n}   commits ${commits}   accepted by gateway ${gw.stats.commitsAccepted}   bytes on the wire ${r.wireBytes}   conflicts ${gw.stats.conflicts} in main, ${devConflicts} on devices   denied ${gw.stats.denied}`,
   );
   say(`main has ${history(gw.store, gw.store.ref("main")).length} commits`);
   say(`all converged: ${r.converged ? "yes" : "no"}`);

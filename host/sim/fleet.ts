@@ -44,7 +44,9 @@ export interface FleetOptions {
 export interface DeviceSummary {
   name: string;
   commits: number;
+  /** Merges of the owner's view into the device's main, and the conflicts they recorded. */
   merges: number;
+  conflicts: number;
   acked: boolean;
   config: boolean;
   inMain: boolean;
@@ -226,6 +228,7 @@ function summarize(gw: Gateway, s: Slot): DeviceSummary {
     name: s.dev.name,
     commits: s.dev.commits,
     merges: s.dev.merges,
+    conflicts: s.dev.conflicts,
     ...st,
     bytesOut: s.dev.bytesOut,
     bytesIn: s.dev.bytesIn,
