@@ -7,7 +7,7 @@
 // device's name and prefixes, then one sync session inside it. Accepted device
 // commits are merged into main at once; owner changes to main are cut into
 // every device's view and pushed to connected devices.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeVerifiedCertificate } from "../identity/cert.ts";
 import { CoreSession, DeviceIdentity } from "../identity/device.ts";
@@ -18,7 +18,7 @@ import { getPath, readCommit, setPath, treeOf } from "../sync/objects.ts";
 import type { Owner } from "../sync/owner.ts";
 import { SecureLink } from "../sync/secure.ts";
 import { FileFlash } from "./keyflash.ts";
-import { DataDir } from "./persist.ts";
+import { DataDir, replaceFile } from "./persist.ts";
 
 /** A device as its certificate describes it (devices.json keeps one per name). */
 export interface DeviceRecord {
@@ -97,9 +97,17 @@ export class GatewayConnection {
     this.pump();
   }
 
-  /** Handles events (durably, before any ACK leaves), then sends what the session has. */
+  /**
+   * Handles events, then makes them durable in one save, then sends what the
+   * session has (its ACKs). One save after all of them: the session moves
+   * devices/<name> to the last commit it accepted before the first event is
+   * handled, so a save between two merges would make that ref durable ahead of
+   * main, and a restart would never merge the commits in between.
+   */
   pump(): void {
-    for (const e of this.session.events()) this.gw.onEvent(this.device, e);
+    const events = this.session.events();
+    for (const e of events) this.gw.onEvent(this.device, e);
+    if (events.some((e) => e.kind === "received")) this.gw.save();
     this.flush();
     if (this.session.ended) this.close();
   }
@@ -196,7 +204,7 @@ export class Gateway {
 
   private record(d: DeviceRecord): void {
     this.devices.set(d.name, d);
-    if (this.data) writeFileSync(join(this.data.dir, "devices.json"), JSON.stringify([...this.devices.values()], null, 1));
+    if (this.data) replaceFile(join(this.data.dir, "devices.json"), JSON.stringify([...this.devices.values()], null, 1));
     this.updateView(d);
   }
 
@@ -321,7 +329,7 @@ export class Gateway {
   }
 
   /**
-   * Merges a device commit into main, durably: the store's three-way merge
+   * Merges a device commit into main (in memory; the connection saves): the store's three-way merge
    * inside the device's write prefixes, main's values outside them (docs/sync.md
    * "Merging into main"). The base is the commit's first parent: every accepted
    * commit is merged at once, so that parent is the device's last head merged
@@ -336,7 +344,6 @@ export class Gateway {
     this.stats.merges++;
     this.stats.conflicts += m.conflicts;
     if (m.conflicts > 0) this.log(`merge ${d.name}: ${m.conflicts} conflict(s) recorded in main`);
-    this.save();
   }
 
   /** The owner writes a value on main (e.g. config/kitchen/interval); devices that may read it get it. */
@@ -366,7 +373,8 @@ export class Gateway {
     return true;
   }
 
-  private save(): void {
+  /** Makes the store's refs, and every object they reach, durable in the data directory. */
+  save(): void {
     if (!this.data) return;
     const refs: Record<string, string> = {};
     for (const name of this.store.refs()) {

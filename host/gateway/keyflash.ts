@@ -3,8 +3,9 @@
 // file in the data directory, replaced atomically and fsync'ed on every change,
 // so the gateway keeps its key and certificate across restarts (devices pin
 // its key). Only the secret-area sectors are ever written.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { FLASH_OK, MemoryFlash } from "../runtime/flash.ts";
+import { replaceFile } from "./persist.ts";
 
 // The secret area (2 sectors) plus the smallest log the geometry check accepts.
 const SECTORS = 6;
@@ -33,14 +34,6 @@ export class FileFlash extends MemoryFlash {
 
   // Replaced whole and atomically: a crash leaves the old file or the new one.
   private persist(): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, this.bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    replaceFile(this.path, this.bytes, 0o600);
   }
 }

@@ -2,13 +2,42 @@
 // object directory or a file-backed flash lands): an append-only object log and
 // an atomically replaced refs file. An acknowledgement leaves the gateway only
 // after the objects it covers and the ref are fsync'ed here.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { SyncStore } from "../sync/core.ts";
 import { reachable } from "../sync/objects.ts";
 
 const LOG = "objects.log";
 const REFS = "refs.json";
+
+/** Writes all of data at the fd's position (write(2) may write less than asked). */
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+}
+
+/** The directory's entries (a create or rename in it) survive a power cut once this returns. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces path with data atomically and durably: after a crash the file is the old one or the new one, whole. */
+export function replaceFile(path: string, data: string | Uint8Array, mode = 0o644): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w", mode);
+  try {
+    writeAll(fd, typeof data === "string" ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  syncDir(dirname(path));
+}
 
 export class DataDir {
   private fd: number;
@@ -18,9 +47,13 @@ export class DataDir {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
     this.fd = openSync(join(dir, LOG), "a");
+    syncDir(dir);
   }
 
-  /** Replays the object log and refs into store. A torn last record (power cut) is ignored. */
+  /**
+   * Replays the object log and refs into store. A torn last record (a crash
+   * inside a write) is cut off the log, so records appended later stay readable.
+   */
   load(store: SyncStore): void {
     const p = join(this.dir, LOG);
     if (existsSync(p)) {
@@ -33,6 +66,10 @@ export class DataDir {
         this.known.add(store.put(type, new Uint8Array(log.subarray(off + 5, off + 5 + len))));
         off += 5 + len;
       }
+      if (off < log.length) {
+        ftruncateSync(this.fd, off);
+        fsyncSync(this.fd);
+      }
       this.bytes = off;
     }
     for (const [name, id] of Object.entries(this.refs())) store.setRef(name, store.ref(name), id);
@@ -43,8 +80,13 @@ export class DataDir {
     return existsSync(p) ? (JSON.parse(readFileSync(p, "utf8")) as Record<string, string>) : {};
   }
 
-  /** Appends every object reachable from heads that is not yet in the log, then writes refs; durable on return. */
+  /**
+   * Appends every object reachable from heads that is not yet in the log, then
+   * writes refs; durable on return. A failed write (disk full) is undone: the log
+   * is cut back to its last whole record and those objects are written next time.
+   */
   save(store: SyncStore, refs: Record<string, string>): void {
+    const ids: string[] = [];
     const parts: Buffer[] = [];
     for (const head of Object.values(refs)) {
       for (const id of reachable(store, head, this.known)) {
@@ -53,21 +95,23 @@ export class DataDir {
         const h = Buffer.alloc(5);
         h[0] = o.type;
         h.writeUInt32LE(o.body.length, 1);
+        ids.push(id);
         parts.push(h, Buffer.from(o.body));
       }
     }
     if (parts.length > 0) {
       const buf = Buffer.concat(parts);
-      writeSync(this.fd, buf);
-      fsyncSync(this.fd);
+      try {
+        writeAll(this.fd, buf);
+        fsyncSync(this.fd);
+      } catch (e) {
+        ftruncateSync(this.fd, this.bytes);
+        for (const id of ids) this.known.delete(id);
+        throw e;
+      }
       this.bytes += buf.length;
     }
-    const tmp = join(this.dir, `${REFS}.tmp`);
-    writeFileSync(tmp, JSON.stringify(refs, null, 1));
-    const fd = openSync(tmp, "r");
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, join(this.dir, REFS));
+    replaceFile(join(this.dir, REFS), JSON.stringify(refs, null, 1));
   }
 
   close(): void {
