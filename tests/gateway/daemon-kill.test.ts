@@ -172,6 +172,9 @@ interface Fleet {
   acks: string[];
 }
 
+/** What a kill follows: a commit tick of the fleet, or an acknowledgement a device saw. */
+type Moment = "commit" | "ack";
+
 /** Where reading seq lives: 32 to a tree, so no tree nears the 4 KiB object limit. */
 const slot = (seq: number) => `b${Math.floor(seq / 32)}/r${seq % 32}`;
 
@@ -187,7 +190,10 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
   const root = mkdtempSync(join(tmpdir(), "nymote-daemon-kill-"));
   const ownerDir = join(root, "owner");
   const data = join(root, "gateway");
-  const random = rng(SEED);
+  // The kill schedule draws from its own generator, so it is the same for a seed however the run's timing goes.
+  const schedule = rng(SEED);
+  const values = rng(SEED + 1);
+  const firstOn = Math.floor(schedule() * 2);
   let proc: ChildProcess | null = null;
   let output = "";
   let stopped = false;
@@ -277,6 +283,7 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
         if (a && a !== f.acks[f.acks.length - 1]) {
           f.acks.push(a);
           acksSeen++;
+          trigger?.("ack");
         }
       },
       () => {
@@ -293,21 +300,21 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
 
   let committing = true;
   let lastCommit = 0;
-  /** Called right after each commit tick while a kill is pending. */
-  let afterCommit: (() => void) | null = null;
+  /** While a kill is pending: called after each commit tick and each acknowledgement a device sees. */
+  let trigger: ((on: Moment) => void) | null = null;
   ticker = setInterval(() => {
     const now = Date.now() - t0;
     if (committing && now - lastCommit >= COMMIT_MS) {
       lastCommit = now;
       for (const f of fleet) {
         const seq = f.readings.length;
-        const value = [seq, Math.floor(random() * 4000) - 1000];
+        const value = [seq, Math.floor(values() * 4000) - 1000];
         f.readings.push([slot(seq), value]);
         f.dev.record(slot(seq), value);
         const id = f.dev.commit();
         if (id) f.seqOf.set(id, seq);
       }
-      afterCommit?.();
+      trigger?.("commit");
     }
     for (const f of fleet) f.dev.timer(now, 500);
   }, 10);
@@ -317,11 +324,15 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
 
   /**
    * SIGKILL at a seeded moment in the middle of the syncs: after a seeded number
-   * of acknowledgements since the (re)start, a seeded 0-9 ms after a commit tick,
-   * at the first such moment when some device has a commit in flight.
+   * of acknowledgements since the (re)start, then at the first moment of the
+   * kill's kind (kinds alternate) at which some device has a commit in flight:
+   * a seeded 0-9 ms after a commit tick, or 0-2 ms after a device saw an
+   * acknowledgement (what it saw must be durable already).
    */
-  const killMidSync = async (k: number): Promise<(DeviceLink | null)[]> => {
-    const target = acksSeen + 1 + Math.floor(random() * 12);
+  const killMidSync = async (k: number): Promise<{ on: Moment; open: (DeviceLink | null)[] }> => {
+    const target = acksSeen + 1 + Math.floor(schedule() * 12);
+    const on: Moment = (k + firstOn) % 2 === 0 ? "ack" : "commit";
+    const within = on === "ack" ? 3 : 10;
     await until(`acknowledgements before kill ${k}`, () => acksSeen >= target, 30_000).catch((e: Error) => {
       throw fail(e.message);
     });
@@ -329,23 +340,25 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
     const exited = new Promise((r) => p.once("exit", r));
     const open = await new Promise<(DeviceLink | null)[]>((resolve, reject) => {
       const deadline = setTimeout(() => {
-        afterCommit = null;
+        trigger = null;
         reject(fail(`kill ${k}: no moment with a commit in flight within 30 s`));
       }, 30_000);
-      afterCommit = () =>
+      trigger = (m) => {
+        if (m !== on) return;
         setTimeout(
           () => {
-            if (afterCommit === null || !inFlight()) return;
-            afterCommit = null;
+            if (trigger === null || !inFlight()) return;
+            trigger = null;
             clearTimeout(deadline);
             p.kill("SIGKILL");
             resolve(fleet.map((f) => f.link));
           },
-          Math.floor(random() * 10),
+          Math.floor(schedule() * within),
         );
+      };
     });
     await exited;
-    return open;
+    return { on, open };
   };
 
   /** Checks the data directory of the dead gateway against what each device saw acknowledged. */
@@ -381,21 +394,21 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
   // One kill (seeded) also lands inside write(2): the kernel stops a write to a
   // regular file at a page boundary when a fatal signal is pending, leaving part
   // of a record. Made certain here by appending a seeded prefix of a record.
-  const tornAt = 1 + Math.floor(random() * KILLS);
+  const tornAt = 1 + Math.floor(schedule() * KILLS);
   const tear = (d: Disk) => {
     const last = [...d.objects.values()].at(-1);
     assert.ok(last, "objects.log holds a record");
     const record = Buffer.concat([Buffer.from([last.type, 0, 0, 0, 0]), last.body]);
     record.writeUInt32LE(last.body.length, 1);
-    appendFileSync(join(data, "objects.log"), record.subarray(0, 1 + Math.floor(random() * (record.length - 1))));
+    appendFileSync(join(data, "objects.log"), record.subarray(0, 1 + Math.floor(schedule() * (record.length - 1))));
   };
   for (let k = 1; k <= KILLS; k++) {
-    const open = await killMidSync(k);
+    const { on, open } = await killMidSync(k);
     // Bytes the gateway wrote before it died may still arrive; after every
     // connection of that gateway closed, what the devices hold is final.
     await until("the killed gateway's connections to close", () => fleet.every((f, i) => f.link !== open[i] || f.link === null), 10_000);
     t.diagnostic(
-      `seed ${SEED} kill ${k}${k === tornAt ? " (torn write)" : ""} at ${Date.now() - t0} ms, acks ${acksSeen}: ${fleet.map((f) => `${f.dev.name} acked ${ackedSeq(f, f.dev.acked)} of ${f.readings.length - 1}`).join(", ")}`,
+      `seed ${SEED} kill ${k} after ${on === "ack" ? "an acknowledgement" : "a commit"}${k === tornAt ? ", torn write" : ""}: at ${Date.now() - t0} ms, acks ${acksSeen}: ${fleet.map((f) => `${f.dev.name} acked ${ackedSeq(f, f.dev.acked)} of ${f.readings.length - 1}`).join(", ")}`,
     );
     const disk = checkDisk(`after kill ${k}`, false);
     if (k === tornAt && disk.tornTail === 0) tear(disk);
