@@ -15,7 +15,6 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -26,6 +25,7 @@ import { SimDevice } from "../../host/sim/device.ts";
 import { OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/sync/core.ts";
 import { parseCommit, treeEntries } from "../../host/sync/objects.ts";
 import { type DeviceLink, dialTcp } from "../../host/transport/tcp.ts";
+import { freePort } from "./net.ts";
 
 const SEED = 11;
 const DEVICES = 3;
@@ -42,17 +42,6 @@ function cli(args: string[]): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
   assert.equal(r.status, 0, `nymote ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

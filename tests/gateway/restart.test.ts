@@ -5,12 +5,13 @@
 // acknowledged commit crosses the wire again.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { rng } from "../../host/flash/sim.ts";
 import { Gateway, type GatewayLink } from "../../host/gateway/gateway.ts";
+import { DataDir } from "../../host/gateway/persist.ts";
 import { SimDevice } from "../../host/sim/device.ts";
 import { hex, SyncSession } from "../../host/sync/core.ts";
 import { history, listPaths, treeOf } from "../../host/sync/objects.ts";
@@ -155,3 +156,61 @@ for (const seed of [1, 2, 3]) {
     }
   });
 }
+
+// A kill can land between any two saves. The session moves devices/<name> to
+// the last commit of a received batch before the gateway merges the batch's
+// commits one by one; a refs.json with that branch ahead of main would, after a
+// restart, never merge the commits in between (the device does not resend
+// what the gateway says it has). So every refs.json written has each device's
+// readings on its branch equal to main's.
+test("every refs.json the gateway writes has each device branch merged into main", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nymote-restart-"));
+  const save = DataDir.prototype.save;
+  try {
+    let now = 1_700_000_000;
+    const clock = () => now++;
+    const owner = Owner.throwaway();
+    const gw = new Gateway({ dataDir: dir, owner, clock });
+    const written: Record<string, string>[] = [];
+    DataDir.prototype.save = function (this: DataDir, ...args: Parameters<DataDir["save"]>) {
+      save.apply(this, args);
+      written.push(JSON.parse(readFileSync(join(dir, "refs.json"), "utf8")) as Record<string, string>);
+    };
+    const slots: Slot[] = [];
+    for (const [i, name] of ["dev0", "dev1"].entries()) {
+      const dev = new SimDevice({ name, clock, seed: 50 + i });
+      const cert = owner.issue(dev.identity.publicKey(), { name, write: [`sensors/${name}`], read: [`config/${name}`] });
+      dev.enroll(owner.publicKey, owner.networkKey, cert);
+      gw.enroll(cert);
+      // Offline commits, one reading each at its own path: they cross in batches.
+      for (let c = 0; c < COMMITS / 2; c++) {
+        dev.record(`r${c}`, [c, 20 + c]);
+        dev.commit();
+      }
+      slots.push({ dev, q: [], conn: null });
+    }
+    for (const s of slots) connect(gw, s);
+    const random = rng(7);
+    for (let n = 0; n < 100_000 && step(slots, random); n++);
+    for (const s of slots) assert.equal(gw.store.ref(`devices/${s.dev.name}`), s.dev.head, `${s.dev.name}: all acknowledged`);
+    for (const [i, refs] of written.entries()) {
+      for (const s of slots) {
+        const branch = refs[`devices/${s.dev.name}`] ?? null;
+        assert.equal(
+          sensors(gw, refs.main ?? null, s.dev.name),
+          sensors(gw, branch, s.dev.name),
+          `save ${i}: ${s.dev.name}'s branch is in main`,
+        );
+      }
+    }
+    assert.ok(
+      written.length < gw.stats.commitsAccepted,
+      `commits crossed in batches (${gw.stats.commitsAccepted} in ${written.length} saves)`,
+    );
+    for (const s of slots) s.dev.disconnect();
+    gw.close();
+  } finally {
+    DataDir.prototype.save = save;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

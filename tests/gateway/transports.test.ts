@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect as connectTcp, createServer } from "node:net";
+import { connect as connectTcp } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -16,6 +16,7 @@ import { listPaths, treeOf } from "../../host/sync/objects.ts";
 import { Owner } from "../../host/sync/owner.ts";
 import { serveMqtt, startBroker } from "../../host/transport/mqtt.ts";
 import { serveTcp } from "../../host/transport/tcp.ts";
+import { freePort } from "./net.ts";
 
 const names = ["dev000", "dev001", "dev002", "evil"];
 
@@ -129,16 +130,6 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     s.once("error", () => resolve(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
   });
 }
 
