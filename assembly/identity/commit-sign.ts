@@ -9,8 +9,8 @@
 // - In a SHA-256 repository the header is `gpgsig-sha256`; git ignores a `gpgsig`
 //   header there (`git verify-commit` then reports no signature), so we sign with,
 //   and only accept, `gpgsig-sha256`.
-import { E_CORRUPT, E_INVAL, E_NOMEM, E_NOTFOUND } from "../abi/errors";
-import { SSHSIG_ARMOR_LEN, sshsigSign, sshsigVerifyRanges } from "./sshsig";
+import { E_CORRUPT, E_INVAL, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
+import { SSHSIG_ARMOR_LEN, sshsigArmor, sshsigKeyAndSig, sshsigSign, sshsigVerifyRanges } from "./sshsig";
 
 const HEADER = "gpgsig-sha256 ";
 const OTHER_HEADER = "gpgsig ";
@@ -20,6 +20,7 @@ const ARMOR_LINES: i32 = 6;
 export const COMMIT_SIG_HEADER_LEN: i32 = HEADER.length + SSHSIG_ARMOR_LEN + ARMOR_LINES - 1;
 
 const armor = memory.data(SSHSIG_ARMOR_LEN);
+const keyScratch = memory.data(32);
 
 function startsWith(p: usize, room: i32, s: string): bool {
   if (room < s.length) return false;
@@ -67,20 +68,58 @@ export function commitSign(out: usize, cap: i32, commit: usize, n: i32, sk64: us
   sshsigSign(armor, commit, n, sk64);
 
   memory.copy(out, commit, <usize>eoh);
-  let o = out + <usize>eoh;
-  for (let i = 0; i < HEADER.length; i++) store<u8>(o + <usize>i, <u8>HEADER.charCodeAt(i));
-  o += <usize>HEADER.length;
+  const o = putHeader(out + <usize>eoh, false);
+  memory.copy(o, commit + <usize>eoh, <usize>(n - eoh));
+  return n + COMMIT_SIG_HEADER_LEN;
+}
+
+/**
+ * Writes the header line(s) for the armor in `armor` at o: name, armor with
+ * continuation spaces, final newline; returns the next position. With check,
+ * compares the bytes at o instead and returns 0 at the first difference.
+ */
+function putHeader(o: usize, check: bool): usize {
+  for (let i = 0; i < HEADER.length; i++) {
+    if (!emit(o, <u8>HEADER.charCodeAt(i), check)) return 0;
+    o++;
+  }
   for (let i = 0; i < SSHSIG_ARMOR_LEN; i++) {
     const ch = load<u8>(armor + <usize>i);
-    store<u8>(o, ch);
+    if (!emit(o, ch, check)) return 0;
     o++;
     if (ch == 0x0a && i + 1 < SSHSIG_ARMOR_LEN) {
-      store<u8>(o, 0x20);
+      if (!emit(o, 0x20, check)) return 0;
       o++;
     }
   }
-  memory.copy(o, commit + <usize>eoh, <usize>(n - eoh));
-  return n + COMMIT_SIG_HEADER_LEN;
+  return o;
+}
+
+@inline function emit(o: usize, b: u8, check: bool): bool {
+  if (check) return load<u8>(o) == b;
+  store<u8>(o, b);
+  return true;
+}
+
+/**
+ * Writes the signature header commitSign inserts for public key pk32 and
+ * Ed25519 signature sig64 (COMMIT_SIG_HEADER_LEN bytes); returns the next position.
+ */
+export function commitSigHeader(o: usize, pk32: usize, sig64: usize): usize {
+  sshsigArmor(armor, pk32, sig64);
+  return putHeader(o, false);
+}
+
+/**
+ * Whether [p, p+n) is exactly a header commitSigHeader writes (any key); if so
+ * its Ed25519 signature is in sig64. Byte for byte: a header that is valid but
+ * written differently (another wrap, namespace or hash) is not.
+ */
+export function commitSigHeaderSig(p: usize, n: i32, sig64: usize): bool {
+  if (n != COMMIT_SIG_HEADER_LEN || !startsWith(p, n, HEADER)) return false;
+  if (sshsigKeyAndSig(p + <usize>HEADER.length, n - HEADER.length, keyScratch, sig64) != OK) return false;
+  sshsigArmor(armor, keyScratch, sig64);
+  return putHeader(p, true) != 0;
 }
 
 /**

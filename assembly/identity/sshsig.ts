@@ -227,24 +227,51 @@ export function sshsigSign(out: usize, msg: usize, n: i32, sk64: usize): void {
   p = putStr(p, HASH_SHA512);
   p = putBytes(p, digest, 64);
   ed25519Sign(sig, signed, <i32>(p - signed), sk64);
+  sshsigArmor(out, sk64 + 32, sig);
+}
 
-  p = putAscii(blob, "SSHSIG");
+/**
+ * Writes the armored signature (SSHSIG_ARMOR_LEN bytes) that sshsigSign makes
+ * for public key pk32 and Ed25519 signature sig64: everything in it but those
+ * 96 bytes is fixed, which is what lets sync send a signed commit as its raw
+ * signature (assembly/sync/wire-commit.ts).
+ */
+export function sshsigArmor(out: usize, pk32: usize, sig64: usize): void {
+  let p = putAscii(blob, "SSHSIG");
   putU32(p, 1);
   putU32(p + 4, 4 + KEY_TYPE.length + 4 + 32);
   p = putStr(p + 8, KEY_TYPE);
-  p = putBytes(p, sk64 + 32, 32);
+  p = putBytes(p, pk32, 32);
   p = putStr(p, NAMESPACE);
   p = putStr(p, "");
   p = putStr(p, HASH_SHA512);
   putU32(p, 4 + KEY_TYPE.length + 4 + 64);
   p = putStr(p + 4, KEY_TYPE);
-  p = putBytes(p, sig, 64);
+  p = putBytes(p, sig64, 64);
 
   let o = putAscii(out, BEGIN);
   store<u8>(o, 0x0a);
   o = b64Wrapped(o + 1, blob, <i32>(p - blob));
   o = putAscii(o, END);
   store<u8>(o, 0x0a);
+}
+
+/** Where the public key and the signature sit in a blob sshsigArmor writes. */
+const BLOB_PK_AT: i32 = 6 + 4 + 4 + 4 + KEY_TYPE.length + 4;
+const BLOB_SIG_AT: i32 = SSHSIG_BLOB_LEN - 64;
+
+/**
+ * The public key and signature of the armored signature [armor, armor+n) (as
+ * git stores it in a header) if it decodes to a blob of sshsigArmor's length:
+ * OK, or E_CORRUPT. Callers that need the exact form compare sshsigArmor's
+ * output of the two with the original.
+ */
+export function sshsigKeyAndSig(armor: usize, n: i32, pkOut: usize, sigOut: usize): i32 {
+  const len = parseArmor(armor, n);
+  if (len != SSHSIG_BLOB_LEN) return E_CORRUPT;
+  memory.copy(pkOut, blob + <usize>BLOB_PK_AT, 32);
+  memory.copy(sigOut, blob + <usize>BLOB_SIG_AT, 64);
+  return OK;
 }
 
 // ---------------------------------------------------------------- verify

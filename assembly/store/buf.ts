@@ -68,12 +68,8 @@ export class Buf {
   /** Lower-case hex of n bytes (object ids in commit text). */
   hex(p: usize, n: i32): void {
     if (!this.reserve(n * 2)) return;
-    for (let i = 0; i < n; i++) {
-      const b = <i32>load<u8>(p + <usize>i);
-      store<u8>(this.ptr + <usize>this.len, hexDigit(b >> 4));
-      store<u8>(this.ptr + <usize>(this.len + 1), hexDigit(b & 15));
-      this.len += 2;
-    }
+    writeHex(this.ptr + <usize>this.len, p, n);
+    this.len += n * 2;
   }
 
   reset(): void {
@@ -92,6 +88,15 @@ export class Buf {
 @inline
 function hexDigit(v: i32): u8 {
   return <u8>(v < 10 ? 0x30 + v : 0x57 + v);
+}
+
+/** Writes the lower-case hex of [p, p+n) (2n bytes) at out. */
+export function writeHex(out: usize, p: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const b = <i32>load<u8>(p + <usize>i);
+    store<u8>(out + <usize>(2 * i), hexDigit(b >> 4));
+    store<u8>(out + <usize>(2 * i + 1), hexDigit(b & 15));
+  }
 }
 
 /** Parses 2n lower- or upper-case hex digits into n bytes; false on a bad digit. */

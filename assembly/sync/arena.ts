@@ -45,8 +45,23 @@ export class ObjectArena {
 
   /** Appends a record for id (hashed by the caller); its offset, or E_NOMEM past the cap. */
   append(type: i32, body: usize, len: i32, id: usize): i32 {
+    if (this.room(len) == 0) return E_NOMEM;
+    const r = this.buf + <usize>this.used;
+    memory.copy(r, id, ID_LEN);
+    store<u8>(r, <u8>type, 32);
+    store<u8>(r, 0, 33);
+    store<u32>(r, <u32>len, 36);
+    memory.copy(r + <usize>REC_HEAD, body, <usize>len); // a no-op from room()'s address
+    const off = this.used;
+    this.used += recSize(len);
+    this.count++;
+    return off;
+  }
+
+  /** Grows the block for one more record of len bytes; where its body goes, or 0 past the cap. */
+  room(len: i32): usize {
     const need = this.used + recSize(len);
-    if (need > this.cap) return E_NOMEM;
+    if (len < 0 || need > this.cap) return 0;
     if (need > this.size) {
       let grow = max(this.size * 2, this.minGrow);
       while (grow < need) grow *= 2;
@@ -54,16 +69,7 @@ export class ObjectArena {
       this.buf = this.buf == 0 ? heap.alloc(<usize>grow) : heap.realloc(this.buf, <usize>grow);
       this.size = grow;
     }
-    const off = this.used;
-    const r = this.buf + <usize>off;
-    memory.copy(r, id, ID_LEN);
-    store<u8>(r, <u8>type, 32);
-    store<u8>(r, 0, 33);
-    store<u32>(r, <u32>len, 36);
-    memory.copy(r + <usize>REC_HEAD, body, <usize>len);
-    this.used = need;
-    this.count++;
-    return off;
+    return this.buf + <usize>(this.used + REC_HEAD);
   }
 
   /** The record at offset off. */

@@ -20,13 +20,20 @@ export class Quarantine extends ObjectSource {
     return this.a.count;
   }
 
-  /** Adds an object unless present; writes its id. OK, or E_NOMEM past the cap. */
-  add(type: i32, body: usize, len: i32, idOut: usize): i32 {
-    const rc = ObjectArena.hash(type, body, len, idOut);
-    if (rc < 0) return rc;
-    if (this.find(idOut) != 0) return OK;
-    const off = this.a.append(type, body, len, idOut);
+  /** Adds an object unless present, by its id (the caller hashed the body). OK, or E_NOMEM past the cap. */
+  add(type: i32, body: usize, len: i32, id: usize): i32 {
+    if (this.find(id) != 0) return OK;
+    const off = this.a.append(type, body, len, id);
     return off < 0 ? off : OK;
+  }
+
+  /**
+   * Room for a body of len bytes where the next record's body goes, to build an
+   * object in place before add()ing it from there; 0 past the cap. Valid until
+   * the next add.
+   */
+  room(len: i32): usize {
+    return this.a.room(len);
   }
 
   /** The record of id, or 0 (a scan: the quarantine holds a few objects). */

@@ -27,6 +27,7 @@ import { commitVerify } from "../identity/commit-sign";
 import { underPrefix } from "../identity/cert";
 import { hashObject } from "../store/objects";
 import { Layered, Quarantine } from "./quarantine";
+import { packCommit, unpackCommit, unpackedLen } from "./wire-commit";
 import {
   A_ACK,
   A_DEAD,
@@ -54,11 +55,13 @@ import {
 
 export const ROLE_DEVICE: i32 = 0;
 export const ROLE_GATEWAY: i32 = 1;
-export const VERSION: i32 = 1;
+export const VERSION: i32 = 2;
 
 /** Largest message: one box-stream body (docs/identity.md). */
 export const MSG_MAX: i32 = 4096;
 const OBJ_REC_HEAD: i32 = 3; // type u8, length u16 big-endian
+/** Record type of a commit in its compact wire form (assembly/sync/wire-commit.ts). */
+const REC_COMMIT_WIRE: i32 = 4;
 /** Largest object body that fits one message. */
 export const OBJ_MAX: i32 = MSG_MAX - 1 - OBJ_REC_HEAD;
 /** Commits in flight (sent, not yet acknowledged). */
@@ -368,12 +371,24 @@ export class Session {
     let off = 1;
     while (off < n) {
       if (off + OBJ_REC_HEAD > n) return this.failPeer(E_PROTO, "truncated object record");
-      const type = <i32>load<u8>(p + <usize>off);
-      const len = (<i32>load<u8>(p + <usize>(off + 1)) << 8) | <i32>load<u8>(p + <usize>(off + 2));
-      const body = p + <usize>(off + OBJ_REC_HEAD);
+      let type = <i32>load<u8>(p + <usize>off);
+      let len = (<i32>load<u8>(p + <usize>(off + 1)) << 8) | <i32>load<u8>(p + <usize>(off + 2));
+      let body = p + <usize>(off + OBJ_REC_HEAD);
       off += OBJ_REC_HEAD + len;
       if (off > n) return this.failPeer(E_PROTO, "object record overruns its message");
-      if (type != OBJ_BLOB && type != OBJ_TREE && type != OBJ_COMMIT) return this.failPeer(E_PROTO, "unknown object type");
+      if (type == REC_COMMIT_WIRE) {
+        // Rebuilt where the quarantine would copy it to: add() then copies nothing.
+        const full = unpackedLen(body, len);
+        if (full < 0) return this.failPeer(E_PROTO, "malformed compact commit");
+        if (full > OBJ_MAX) return this.failPeer(E_PROTO, "compact commit larger than one message");
+        const at = this.q.room(full);
+        if (at == 0) return this.failPeer(E_LIMIT, "too many unaccepted objects");
+        if (unpackCommit(body, len, this.hasSigner ? this.signer : 0, at) < 0)
+          return this.failPeer(E_AUTH, "signed compact commit, but no key here to rebuild its signature");
+        type = OBJ_COMMIT;
+        body = at;
+        len = full;
+      } else if (type != OBJ_BLOB && type != OBJ_TREE && type != OBJ_COMMIT) return this.failPeer(E_PROTO, "unknown object type");
       hashObject(type, body, len, this.id1);
       const inStore = this.b.has(this.id1);
       if (inStore < 0) return this.failLocal(inStore, "store failed");
@@ -762,11 +777,14 @@ export class Session {
         return this.take(out, MSG_MAX);
       }
       if (len + OBJ_REC_HEAD + size > MSG_MAX) break;
-      store<u8>(out + <usize>len, <u8>type);
-      store<u8>(out + <usize>(len + 1), <u8>(size >> 8));
-      store<u8>(out + <usize>(len + 2), <u8>size);
-      this.b.readAt(this.pend, 0, out + <usize>(len + OBJ_REC_HEAD), size);
-      len += OBJ_REC_HEAD + size;
+      const at = out + <usize>(len + OBJ_REC_HEAD);
+      this.b.readAt(this.pend, 0, at, size);
+      const wire = type == OBJ_COMMIT ? packCommit(at, size) : 0;
+      const recLen = wire > 0 ? wire : size;
+      store<u8>(out + <usize>len, <u8>(wire > 0 ? REC_COMMIT_WIRE : type));
+      store<u8>(out + <usize>(len + 1), <u8>(recLen >> 8));
+      store<u8>(out + <usize>(len + 2), <u8>recLen);
+      len += OBJ_REC_HEAD + recLen;
       this.hasPend = false;
     }
     return len > 1 ? len : 0;
@@ -927,8 +945,20 @@ export class Session {
     return code;
   }
 
-  /** Queues an event: id ‖ (second id or text). A full queue drops the oldest. */
+  /**
+   * Queues an event: id ‖ (second id or text). An ACKED or RECEIVED right after
+   * one of its kind replaces it (only the latest id matters, and a burst of
+   * commits accepted at once must not push other events out); a full queue
+   * drops the oldest.
+   */
   private event(code: i32, id: usize, extra: usize, extraLen: i32, errCode: i32 = 0): void {
+    if ((code == EV_ACKED || code == EV_RECEIVED) && this.evN > 0) {
+      const last = this.evq + <usize>(((this.evHead + this.evN - 1) % EV_QUEUE) * EV_REC);
+      if (load<i32>(last) == code) {
+        memory.copy(last + 8, id, ID_LEN);
+        return;
+      }
+    }
     if (this.evN == EV_QUEUE) {
       this.evHead = (this.evHead + 1) % EV_QUEUE;
       this.evN--;

@@ -45,9 +45,9 @@ export function allowedSigners(devices: DeviceKey[]): string {
     .join("");
 }
 
-/** Branches worth exporting: all but the gateway's derived per-device views. */
+/** Branches worth exporting: all but the gateway's derived per-device views and merge bookmarks. */
 export function exportedBranches(refs: Map<string, string>): Map<string, string> {
-  return new Map([...refs].filter(([name]) => !name.startsWith("views/")));
+  return new Map([...refs].filter(([name]) => !name.startsWith("views/") && !name.startsWith("merged/")));
 }
 
 export function git(gitDir: string, args: string[], input?: string | Uint8Array): string {

@@ -66,6 +66,10 @@ export interface GatewayStats {
   bytesOut: number;
 }
 
+/** `merged/<name>`: the device head merged into main last (the next merge's base). */
+const MERGED = "merged/";
+/** How far back commitsSince counts (for the statistics only). */
+const COUNT_REACH = 4096;
 const GATEWAY_WHO = "nymote-gateway <gateway@nymote.invalid>";
 
 /** One device's connection: feed it received messages; it calls send/close. */
@@ -158,6 +162,7 @@ export class Gateway {
       this.data.load(this.store);
       const p = join(this.data.dir, "devices.json");
       if (existsSync(p)) for (const d of JSON.parse(readFileSync(p, "utf8")) as DeviceRecord[]) this.devices.set(d.name, d);
+      this.catchUp();
     }
     if (opts.owner && !this.enrolled) {
       const o = opts.owner;
@@ -318,10 +323,8 @@ export class Gateway {
   }
 
   onEvent(d: DeviceRecord, e: SyncEvent): void {
-    if (e.kind === "received") {
-      this.stats.commitsAccepted++;
-      this.mergeDevice(d, e.id);
-    } else if (e.kind === "denied") {
+    if (e.kind === "received") this.mergeDevice(d, e.id);
+    else if (e.kind === "denied") {
       this.stats.denied++;
       this.deniedReasons.push(`${d.name}: ${e.reason}`);
       this.log(`denied ${d.name}: ${e.reason}`);
@@ -329,21 +332,47 @@ export class Gateway {
   }
 
   /**
-   * Merges a device commit into main (in memory; the connection saves): the store's three-way merge
+   * Merges a device's new head into main (in memory; the connection saves): the store's three-way merge
    * inside the device's write prefixes, main's values outside them (docs/sync.md
-   * "Merging into main"). The base is the commit's first parent: every accepted
-   * commit is merged at once, so that parent is the device's last head merged
-   * into main, their lowest common ancestor.
+   * "Merging into main"). The base is the device head merged last
+   * (`merged/<name>`), the lowest common ancestor of main and the new head; the
+   * session reports only the latest head when it accepted several commits
+   * together, and every commit since that base is merged at once.
    */
   private mergeDevice(d: DeviceRecord, head: string): void {
+    const mergedRef = `${MERGED}${d.name}`;
+    const last = this.store.ref(mergedRef);
+    if (last === head) return;
     const main = this.store.ref("main");
-    const base = readCommit(this.store, head).parents[0] ?? null;
-    const m = this.store.merge(treeOf(this.store, base), treeOf(this.store, main), treeOf(this.store, head), d.write);
+    const m = this.store.merge(treeOf(this.store, last), treeOf(this.store, main), treeOf(this.store, head), d.write);
     const commit = this.store.commit(m.tree, main ? [main, head] : [head], GATEWAY_WHO, this.clock(), `merge ${d.name}\n`);
     this.store.setRef("main", main, commit);
+    this.store.setRef(mergedRef, last, head);
+    this.stats.commitsAccepted += this.commitsSince(head, last);
     this.stats.merges++;
     this.stats.conflicts += m.conflicts;
     if (m.conflicts > 0) this.log(`merge ${d.name}: ${m.conflicts} conflict(s) recorded in main`);
+  }
+
+  /** Merges every device branch that is ahead of its bookmark (docs/sync.md "Merging into main"). */
+  private catchUp(): void {
+    let moved = false;
+    for (const d of this.devices.values()) {
+      const head = this.store.ref(`devices/${d.name}`);
+      if (head === null || head === this.store.ref(`${MERGED}${d.name}`)) continue;
+      this.mergeDevice(d, head);
+      moved = true;
+    }
+    if (moved) this.save();
+  }
+
+  /** Commits on head's first-parent chain down to since (not counted), at most COUNT_REACH. */
+  private commitsSince(head: string, since: string | null): number {
+    let n = 0;
+    for (let id: string | undefined = head; id !== undefined && id !== since && n < COUNT_REACH; n++) {
+      id = readCommit(this.store, id).parents[0];
+    }
+    return n;
   }
 
   /** The owner writes a value on main (e.g. config/kitchen/interval); devices that may read it get it. */

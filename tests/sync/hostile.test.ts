@@ -15,7 +15,7 @@ import { signCommit } from "../../host/export/sign.ts";
 import { Gateway, type GatewayConnection } from "../../host/gateway/gateway.ts";
 import { Core } from "../../host/runtime/index.ts";
 import { SimDevice } from "../../host/sim/device.ts";
-import { hex, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/sync/core.ts";
+import { hex, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, SYNC_VERSION } from "../../host/sync/core.ts";
 import { treeBody } from "../../host/sync/objects.ts";
 import { Owner } from "../../host/sync/owner.ts";
 
@@ -53,7 +53,7 @@ function commitBody(tree: string, parents: string[], msg = "x\n", key: Uint8Arra
 }
 
 function hello(mine: string, yours: string): Uint8Array {
-  return new Uint8Array([1, 1, 0, 1, ...Buffer.from(mine, "hex"), ...Buffer.from(yours, "hex")]);
+  return new Uint8Array([1, SYNC_VERSION, 0, 1, ...Buffer.from(mine, "hex"), ...Buffer.from(yours, "hex")]);
 }
 
 interface Rig {

@@ -163,8 +163,9 @@ function run(ops: Op[]): number {
   }
   // The conflict count the gateway reports (the demo's `conflicts` column) is
   // the number of conflict records its merges introduced; and each merge's
-  // base (the device commit's first parent) is the LCA the store finds.
+  // base (the device's head merged before) is the LCA the store finds.
   let introduced = 0;
+  const merges: { p: string; devHead: string; device: string }[] = [];
   for (let c = readCommit(gw.store, main); ; ) {
     const [p, devHead] = c.parents;
     if (!p) break;
@@ -175,14 +176,20 @@ function run(ops: Op[]): number {
         const old = before.get(path);
         if (!old || !v || Buffer.compare(old, v) !== 0) introduced++;
       }
-      const parentOfDev = readCommit(gw.store, devHead).parents[0];
-      if (parentOfDev)
-        assert.deepEqual(
-          s.lca(unhex(p), unhex(devHead)).map((x) => Buffer.from(x).toString("hex")),
-          [parentOfDev],
-        );
+      merges.push({ p, devHead, device: c.message });
     }
     c = readCommit(gw.store, p);
+  }
+  // Oldest first: each merge's base is the same device's head merged before it.
+  const lastMerged = new Map<string, string>();
+  for (const { p, devHead, device } of merges.reverse()) {
+    const base = lastMerged.get(device);
+    if (base)
+      assert.deepEqual(
+        s.lca(unhex(p), unhex(devHead)).map((x) => Buffer.from(x).toString("hex")),
+        [base],
+      );
+    lastMerged.set(device, devHead);
   }
   assert.equal(gw.stats.conflicts, introduced);
   gw.close();
