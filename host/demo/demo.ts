@@ -80,6 +80,7 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
       gatewayKey: gw.publicKey,
       onEnroll: (cert) => gw.enroll(cert),
       progress: (l) => say(`  ${l}`),
+      watch: "config/all/interval",
       onTick: (now) => {
         if (!changed && now >= changeAt) {
           changed = true;

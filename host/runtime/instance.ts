@@ -2,7 +2,7 @@
 // the one module of host code that touches raw Wasm pointers: everything else goes
 // through Core's typed helpers.
 import { randomFillSync } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { abi } from "../../bindings/abi.ts";
 import { corePath, type Target } from "../build/compile.ts";
 import { NymotePanic } from "./errors.ts";
@@ -29,9 +29,12 @@ const moduleCache = new Map<string, WebAssembly.Module>();
 
 function compiled(source: Target | string | Uint8Array): WebAssembly.Module {
   if (source instanceof Uint8Array) return new WebAssembly.Module(new Uint8Array(source));
-  const path = source === "debug" || source === "release" || source === "gateway" ? corePath(source) : source;
+  // NYMOTE_CORE_NAMES=1: the profiling variants (same code, function names kept; `npm run build:core -- --names`).
+  const names = process.env.NYMOTE_CORE_NAMES === "1";
+  const path = source === "debug" || source === "release" || source === "gateway" ? corePath(source, names) : source;
   let mod = moduleCache.get(path);
   if (!mod) {
+    if (names && !existsSync(path)) throw new Error(`${path} is missing: build it with npm run build:core -- --names`);
     mod = new WebAssembly.Module(new Uint8Array(readFileSync(path)));
     moduleCache.set(path, mod);
   }

@@ -1,6 +1,7 @@
 // Simulated devices in real time against a gateway reached over TCP or MQTT
 // (`nymote sim --gateway ADDR`): each device samples its signals, commits every
 // few seconds, syncs over its own connection and reconnects when it drops.
+import { decode } from "cbor-x";
 import type { Grant, Owner } from "../sync/owner.ts";
 import { dialMqtt } from "../transport/mqtt.ts";
 import { type DeviceLink, dialTcp } from "../transport/tcp.ts";
@@ -28,6 +29,8 @@ export interface LiveOptions {
   grant?: (name: string) => Grant;
   /** Called with each certificate issued (an in-process gateway records it). */
   onEnroll?: (cert: Uint8Array) => void;
+  /** A path whose value each device holds is shown in the progress lines (the demo's config). */
+  watch?: string;
   /** Called every 50 ms with the elapsed ms (the demo changes config from here). */
   onTick?: (nowMs: number) => void;
 }
@@ -36,6 +39,16 @@ export interface LiveDevice {
   dev: SimDevice;
   link: DeviceLink | null;
   reconnects: number;
+}
+
+/** A stored CBOR value for a progress line ("-" when absent). */
+function shown(v: Uint8Array | null): string {
+  if (v === null) return "-";
+  try {
+    return JSON.stringify(decode(v));
+  } catch {
+    return "?";
+  }
 }
 
 export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; allAcked: boolean }> {
@@ -94,10 +107,13 @@ export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; 
       }
       if (running && now - lastCommit >= commitMs) {
         lastCommit = now;
-        for (const d of fleet) d.dev.commit();
+        // Where the fleet got to since the last round, before this round's commits.
+        const synced = fleet.filter((d) => d.dev.head !== null && d.dev.acked === d.dev.head).length;
+        const watched = o.watch ? `   ${o.watch} on devices: ${fleet.map((d) => shown(d.dev.get(o.watch as string))).join(" ")}` : "";
         o.progress?.(
-          `t=${(now / 1000).toFixed(0)}s commits ${fleet.reduce((a, d) => a + d.dev.commits, 0)} acknowledged ${fleet.filter((d) => d.dev.acked === d.dev.head).length}/${fleet.length}`,
+          `t=${(now / 1000).toFixed(0)}s commits ${fleet.reduce((a, d) => a + d.dev.commits, 0)}, all acknowledged on ${synced}/${fleet.length} devices${watched}`,
         );
+        for (const d of fleet) d.dev.commit();
       }
       o.onTick?.(now);
       for (const d of fleet) d.dev.timer(now, 500);

@@ -17,6 +17,10 @@ test("nymote demo converges and its data directory reads back", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /all converged: yes/);
     assert.match(r.stdout, /device +commits/);
+    // The live lines show the fleet keeping up and the owner's change reaching devices.
+    assert.match(r.stdout, /all acknowledged on 3\/3 devices/);
+    assert.match(r.stdout, /config\/all\/interval on devices: 30 30 30/);
+    assert.match(r.stdout, /config\/all\/interval on devices: .*\b10\b/);
     const data = join(dir, "gateway");
     assert.equal(cli(["get", "config/all/interval", "--data", data]).stdout.trim(), "10", "owner's last config value");
     const log = cli(["log", "--data", data, "-n", "5"]);
