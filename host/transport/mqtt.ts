@@ -109,8 +109,10 @@ export async function dialMqtt(name: string, url: string, onBytes: (b: Uint8Arra
     client.end(true);
     onClose();
   };
-  client.on("close", () => {
-    if (!client.reconnecting) close();
-  });
+  // The session ends with the broker connection, even though mqtt.js would
+  // reconnect: a clean session loses what was published meanwhile (a box-stream
+  // with a gap cannot go on), and a restarted gateway has no session for this id
+  // and never answers it. The caller dials a new session.
+  client.on("close", close);
   return { send: (m) => !closed && client.publish(`nymote/${name}/up`, Buffer.concat([head, m]), { qos: 1 }), close };
 }

@@ -1,8 +1,9 @@
 // The real `nymote gateway` process, killed with SIGKILL in the middle of
 // devices' syncs and started again on the same data directory and ports, as a
 // supervisor would. Set up with the CLI (`identity init`, `enroll`, `gateway
-// --owner --enroll`); simulated devices (each its own device core) sync over TCP
-// from this process and keep committing through every kill.
+// --owner --enroll`); simulated devices (each its own device core) sync from
+// this process, two over TCP and one over the gateway's embedded MQTT broker
+// (which dies with it), and keep committing through every kill.
 //
 // After each kill, with the process dead, the data directory is read from disk
 // by an independent reader (the object log parsed and every object hashed here):
@@ -24,6 +25,7 @@ import { loadIdentity } from "../../host/identity/keys.ts";
 import { SimDevice } from "../../host/sim/device.ts";
 import { OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/sync/core.ts";
 import { parseCommit, treeEntries } from "../../host/sync/objects.ts";
+import { dialMqtt } from "../../host/transport/mqtt.ts";
 import { type DeviceLink, dialTcp } from "../../host/transport/tcp.ts";
 import { freePort } from "./net.ts";
 
@@ -147,11 +149,13 @@ function lookup(d: Disk, commit: string | undefined, path: string): string | nul
 }
 
 // ---------------------------------------------------------------------------
-// The fleet: devices in this process, dialing the daemon over TCP, redialing
-// while it is down.
+// The fleet: devices in this process, dialing the daemon over TCP or MQTT,
+// redialing while it is down.
 
 interface Fleet {
   dev: SimDevice;
+  /** Syncs over the gateway's embedded MQTT broker (which dies with it) instead of TCP. */
+  mqtt: boolean;
   link: DeviceLink | null;
   /** Readings committed: seq → [path under sensors/<name>, value]. */
   readings: [string, number[]][];
@@ -226,7 +230,7 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
     ]);
     dev.enroll(owner.publicKey, owner.networkKey, new Uint8Array(readFileSync(cert)));
     certs.push(cert);
-    fleet.push({ dev, link: null, readings: [], seqOf: new Map([[dev.head as string, -1]]), acks: [] });
+    fleet.push({ dev, mqtt: i === DEVICES - 1, link: null, readings: [], seqOf: new Map([[dev.head as string, -1]]), acks: [] });
   }
   const tcpPort = await freePort();
   const mqttPort = await freePort();
@@ -261,31 +265,39 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
 
   const t0 = Date.now();
   let acksSeen = 0;
-  const dial = (f: Fleet) => {
+  const dial = async (f: Fleet): Promise<void> => {
     if (stopped) return;
-    const link = dialTcp(
-      "127.0.0.1",
-      tcpPort,
-      (b) => {
-        f.dev.receive(b);
-        const a = f.dev.acked;
-        if (a && a !== f.acks[f.acks.length - 1]) {
-          f.acks.push(a);
-          acksSeen++;
-          trigger?.("ack");
-        }
-      },
-      () => {
-        if (f.link !== link) return;
-        f.link = null;
-        f.dev.disconnect();
-        setTimeout(() => dial(f), 100);
-      },
-    );
-    f.link = link;
-    f.dev.connect((b) => link.send(b), gatewayKey, { nowMs: Date.now() - t0, ended: () => link.close() });
+    let link: DeviceLink | null = null;
+    const onBytes = (b: Uint8Array) => {
+      f.dev.receive(b);
+      const a = f.dev.acked;
+      if (a && a !== f.acks[f.acks.length - 1]) {
+        f.acks.push(a);
+        acksSeen++;
+        trigger?.("ack");
+      }
+    };
+    const onClose = () => {
+      if (link === null || f.link !== link) return;
+      f.link = null;
+      f.dev.disconnect();
+      setTimeout(() => void dial(f), 100);
+    };
+    try {
+      link = f.mqtt
+        ? await dialMqtt(f.dev.name, `mqtt://127.0.0.1:${mqttPort}`, onBytes, onClose)
+        : dialTcp("127.0.0.1", tcpPort, onBytes, onClose);
+    } catch {
+      // The broker is down with the gateway: try again.
+      setTimeout(() => void dial(f), 100);
+      return;
+    }
+    if (stopped) return link.close();
+    const l = link;
+    f.link = l;
+    f.dev.connect((b) => l.send(b), gatewayKey, { nowMs: Date.now() - t0, ended: () => l.close() });
   };
-  for (const f of fleet) dial(f);
+  for (const f of fleet) void dial(f);
 
   let committing = true;
   let lastCommit = 0;
@@ -312,17 +324,20 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
   const inFlight = () => fleet.some((f) => f.dev.session !== null && f.dev.acked !== f.dev.head);
 
   /**
-   * SIGKILL at a seeded moment in the middle of the syncs: after a seeded number
-   * of acknowledgements since the (re)start, then at the first moment of the
+   * SIGKILL at a seeded moment in the middle of the syncs: once every device
+   * (TCP and MQTT) saw an acknowledgement since the (re)start and a seeded number
+   * of them arrived, then at the first moment of the
    * kill's kind (kinds alternate) at which some device has a commit in flight:
    * a seeded 0-9 ms after a commit tick, or 0-2 ms after a device saw an
    * acknowledgement (what it saw must be durable already).
    */
   const killMidSync = async (k: number): Promise<{ on: Moment; open: (DeviceLink | null)[] }> => {
     const target = acksSeen + 1 + Math.floor(schedule() * 12);
+    const before = fleet.map((f) => f.acks.length);
     const on: Moment = (k + firstOn) % 2 === 0 ? "ack" : "commit";
     const within = on === "ack" ? 3 : 10;
-    await until(`acknowledgements before kill ${k}`, () => acksSeen >= target, 30_000).catch((e: Error) => {
+    const synced = () => acksSeen >= target && fleet.every((f, i) => f.acks.length > (before[i] as number));
+    await until(`acknowledgements to every device before kill ${k}`, synced, 30_000).catch((e: Error) => {
       throw fail(e.message);
     });
     const p = proc as ChildProcess;
