@@ -55,6 +55,8 @@ export interface GatewayOptions {
   /** Wall clock in seconds for commits the gateway writes. */
   clock?: () => number;
   log?: (line: string) => void;
+  /** Reads the data directory only (`nymote log|get|devices` beside a running daemon): never writes it. */
+  readOnly?: boolean;
 }
 
 export interface GatewayStats {
@@ -142,6 +144,7 @@ export class Gateway {
   readonly stats: GatewayStats = { commitsAccepted: 0, merges: 0, conflicts: 0, denied: 0, bytesIn: 0, bytesOut: 0 };
   private readonly conns = new Map<string, GatewayConnection>();
   private readonly data: DataDir | null;
+  private readonly readOnly: boolean;
   private readonly clock: () => number;
   readonly log: (line: string) => void;
   readonly deniedReasons: string[] = [];
@@ -158,11 +161,12 @@ export class Gateway {
     this.clock = opts.clock ?? (() => Date.now() / 1000);
     this.log = opts.log ?? (() => {});
     this.data = opts.dataDir ? new DataDir(opts.dataDir) : null;
+    this.readOnly = opts.readOnly === true;
     if (this.data) {
       this.data.load(this.store);
       const p = join(this.data.dir, "devices.json");
       if (existsSync(p)) for (const d of JSON.parse(readFileSync(p, "utf8")) as DeviceRecord[]) this.devices.set(d.name, d);
-      this.catchUp();
+      if (!this.readOnly) this.catchUp();
     }
     if (opts.owner && !this.enrolled) {
       const o = opts.owner;
@@ -404,7 +408,7 @@ export class Gateway {
 
   /** Makes the store's refs, and every object they reach, durable in the data directory. */
   save(): void {
-    if (!this.data) return;
+    if (!this.data || this.readOnly) return;
     const refs: Record<string, string> = {};
     for (const name of this.store.refs()) {
       const id = this.store.ref(name);

@@ -8,7 +8,7 @@ import { Gateway } from "./gateway.ts";
 
 function open(dataDir: string): Gateway {
   if (!existsSync(join(dataDir, "refs.json"))) throw new Error(`${dataDir} is not a gateway data directory (no refs.json)`);
-  return new Gateway({ dataDir });
+  return new Gateway({ dataDir, readOnly: true });
 }
 
 export function logLines(dataDir: string, ref = "main", limit = 20): string[] {

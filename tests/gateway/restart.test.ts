@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { rng } from "../../host/flash/sim.ts";
 import { Gateway, type GatewayLink } from "../../host/gateway/gateway.ts";
 import { DataDir } from "../../host/gateway/persist.ts";
+import { logLines } from "../../host/gateway/read.ts";
 import { SimDevice } from "../../host/sim/device.ts";
 import { hex, SyncSession } from "../../host/sync/core.ts";
 import { history, listPaths, treeOf } from "../../host/sync/objects.ts";
@@ -215,7 +216,8 @@ test("every refs.json the gateway writes has each device branch merged into main
 
 // The bookmark merged/<name> names the device head main has; a data directory
 // whose device branch is ahead of it (written by an older gateway, or a branch
-// moved by pullRemote) is merged when the gateway starts, before anyone is served.
+// moved by pullRemote) is merged when the gateway starts, before anyone is
+// served; a reader of the directory merges nothing.
 test("a gateway starting with a device branch ahead of its merge bookmark merges it into main", () => {
   const dir = mkdtempSync(join(tmpdir(), "nymote-restart-"));
   try {
@@ -249,6 +251,10 @@ test("a gateway starting with a device branch ahead of its merge bookmark merges
     refs.main = mergedBefore.id;
     refs["merged/dev0"] = mergedBefore.parents[1] as string;
     writeFileSync(refsFile, JSON.stringify(refs));
+    // Readers (nymote log|get|devices, maybe beside a running daemon) leave the directory alone.
+    const before = readFileSync(refsFile);
+    assert.ok(logLines(dir).length > 0);
+    assert.deepEqual(readFileSync(refsFile), before, "a reader wrote nothing");
     gw = new Gateway({ dataDir: dir, clock });
     assert.equal(sensors(gw, gw.store.ref("main"), "dev0"), sensors(gw, head, "dev0"), "main has every reading of the branch");
     assert.equal(gw.store.ref("merged/dev0"), head);
