@@ -11,7 +11,8 @@
 // it carries is in main with the value the device wrote, the branch's readings
 // equal main's, and every object reachable from a ref is present. After the last
 // restart the fleet heals; then each branch equals its device's head, main holds
-// every reading ever committed, and the log holds each object once.
+// every reading ever committed, the log holds each object once, and stock git
+// finds an export of the directory whole (fsck --strict) and agrees.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -448,4 +449,25 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
   );
   const [lastPath, lastValue] = f0.readings[f0.readings.length - 1] as [string, number[]];
   assert.deepEqual(JSON.parse(cli(["get", `sensors/${f0.dev.name}/${lastPath}`, "--data", data])), [lastValue]);
+  // Stock git on an export of the data directory: no corrupt or missing object,
+  // each branch is the device's head with one commit a reading (and the first
+  // boot), and main has one entry a reading.
+  const repo = join(root, "history.git");
+  cli(["export-git", "--dir", data, repo]);
+  const git = (...args: string[]) => {
+    const r = spawnSync("git", ["-C", repo, ...args], { encoding: "utf8" });
+    assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  git("fsck", "--strict", "--no-dangling");
+  for (const f of fleet) {
+    const name = f.dev.name;
+    assert.equal(git("rev-parse", `devices/${name}`), f.dev.head, `git: devices/${name}`);
+    assert.equal(Number(git("rev-list", "--count", "--first-parent", `devices/${name}`)), f.readings.length + 1, `git: ${name}'s commits`);
+    assert.equal(
+      git("ls-tree", "-r", "--name-only", "main", `sensors/${name}/`).split("\n").length,
+      f.readings.length,
+      `git: ${name}'s readings in main`,
+    );
+  }
 });
