@@ -68,6 +68,8 @@ export const OBJ_MAX: i32 = MSG_MAX - 1 - OBJ_REC_HEAD;
 export const WINDOW: i32 = 16;
 /** Checkpoints along the pending chain (see file comment). */
 const NCP: i32 = 32;
+/** Commits commitAt keeps from its last walk. */
+const SEG: i32 = 32;
 /** Longest first-parent chain sync walks (E_LIMIT past it). */
 const MAX_CHAIN: i32 = 1 << 20;
 const REASON_MAX: i32 = 160;
@@ -108,6 +110,10 @@ export class Session {
   private step: i32 = 1;
   private cps: usize = heap.alloc(NCP * ID_LEN);
   private nCps: i32 = 0;
+  // Commits at distances [segLo, segLo + segN) from the head, at index distance % SEG.
+  private seg: usize = heap.alloc(SEG * ID_LEN);
+  private segLo: i32 = 0;
+  private segN: i32 = 0;
   private win: usize = heap.alloc(WINDOW * ID_LEN);
   private winN: i32 = 0;
   private genCommit: usize = heap.alloc(ID_LEN);
@@ -211,6 +217,7 @@ export class Session {
     heap.free(this.head);
     heap.free(this.acked);
     heap.free(this.cps);
+    heap.free(this.seg);
     heap.free(this.win);
     heap.free(this.genCommit);
     heap.free(this.pend);
@@ -709,6 +716,7 @@ export class Session {
       memory.copy(this.id1, this.ch.parent(0), ID_LEN);
     }
     this.k = k;
+    this.segN = 0;
     this.step = max(1, (k + NCP - 1) / NCP);
     memory.copy(this.id1, this.head, ID_LEN);
     this.nCps = 0;
@@ -727,15 +735,29 @@ export class Session {
     return OK;
   }
 
-  /** The commit d steps from the head along first parents, into out. */
+  /**
+   * The commit d steps from the head along first parents, into out. Commits go
+   * oldest first, so d falls by one each time: the walk from the checkpoint
+   * keeps the SEG commits just newer than d, and the next calls find them there.
+   */
   private commitAt(d: i32, out: usize): i32 {
+    if (d >= this.segLo && d < this.segLo + this.segN) {
+      memory.copy(out, this.seg + <usize>((d % SEG) * ID_LEN), ID_LEN);
+      return OK;
+    }
     const i = min(d / this.step, this.nCps - 1);
+    const start = i * this.step;
+    this.segN = 0;
     memory.copy(out, this.cps + <usize>(i * ID_LEN), ID_LEN);
-    for (let s = i * this.step; s < d; s++) {
+    for (let s = start; ; s++) {
+      memory.copy(this.seg + <usize>((s % SEG) * ID_LEN), out, ID_LEN);
+      if (s == d) break;
       const rc = this.ch.read(this.src, out);
       if (rc < 0) return rc;
       memory.copy(out, this.ch.parent(0), ID_LEN);
     }
+    this.segLo = max(start, d - SEG + 1);
+    this.segN = d - this.segLo + 1;
     return OK;
   }
 
