@@ -17,10 +17,11 @@ import { register as get } from "./commands/get.ts";
 import { register as identity } from "./commands/identity.ts";
 import { register as log } from "./commands/log.ts";
 import { register as selftest } from "./commands/selftest.ts";
+import { register as set } from "./commands/set.ts";
 import { register as show } from "./commands/show.ts";
 import { register as sim } from "./commands/sim.ts";
 
-const COMMANDS = [abi, identity, enroll, exportGit, show, backup, demo, log, get, devices, gateway, sim, boards, build, selftest];
+const COMMANDS = [abi, identity, enroll, exportGit, show, backup, demo, log, get, set, devices, gateway, sim, boards, build, selftest];
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

@@ -7,8 +7,9 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decode, encode as encodeValue } from "cbor-x";
+import { decode } from "cbor-x";
 import { Gateway } from "../gateway/gateway.ts";
+import { encodeCbor } from "../gateway/value.ts";
 import { initIdentity, sshFingerprint } from "../identity/keys.ts";
 import { runFleet } from "../sim/fleet.ts";
 import { runLive } from "../sim/live.ts";
@@ -62,7 +63,7 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
   say(
     `devices        ${names.join(", ")} (each its own device core, release build, certified by the owner), topics nymote/<device>/up|down, Secret Handshake + box-stream`,
   );
-  gw.set("config/all/interval", new Uint8Array(encodeValue(30)));
+  gw.set("config/all/interval", encodeCbor(30));
   say("owner sets     config/all/interval = 30");
   const changeAt = Math.floor((seconds * 1000) / 2);
   let changed = false;
@@ -84,7 +85,7 @@ export async function demoLive(o: DemoOptions = {}): Promise<DemoResult> {
       onTick: (now) => {
         if (!changed && now >= changeAt) {
           changed = true;
-          gw.set("config/all/interval", new Uint8Array(encodeValue(10)));
+          gw.set("config/all/interval", encodeCbor(10));
           say(`  t=${(now / 1000).toFixed(0)}s owner sets config/all/interval = 10`);
         }
       },
@@ -185,9 +186,4 @@ export function demo(o: DemoOptions = {}): DemoResult {
 
 function yn(b: boolean): string {
   return b ? "yes" : "no";
-}
-
-function encodeCbor(v: unknown): Uint8Array {
-  // cbor-x's encode returns a Buffer; the store takes plain bytes.
-  return new Uint8Array(encodeValue(v));
 }

@@ -11,8 +11,9 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeVerifiedCertificate } from "../identity/cert.ts";
 import { CoreSession, DeviceIdentity } from "../identity/device.ts";
-import { check } from "../runtime/errors.ts";
+import { check, NymoteError } from "../runtime/errors.ts";
 import { Core, MemoryFlash } from "../runtime/index.ts";
+import { CoreStore } from "../store/index.ts";
 import { hex, type SyncEvent, SyncSession, SyncStore, unhex } from "../sync/core.ts";
 import { getPath, readCommit, setPath, treeOf } from "../sync/objects.ts";
 import type { Owner } from "../sync/owner.ts";
@@ -67,6 +68,13 @@ export interface GatewayStats {
   bytesIn: number;
   bytesOut: number;
 }
+
+/**
+ * Largest object body a device stores (assembly/store/limits.ts
+ * DEVICE_OBJECT_MAX: one record in one 4 KiB flash sector). A value larger than
+ * this under a device's read prefixes would fail every sync with that device.
+ */
+export const DEVICE_OBJECT_MAX = 3904;
 
 /** `merged/<name>`: the device head merged into main last (the next merge's base). */
 const MERGED = "merged/";
@@ -145,6 +153,8 @@ export class Gateway {
   private readonly conns = new Map<string, GatewayConnection>();
   private readonly data: DataDir | null;
   private readonly readOnly: boolean;
+  /** The store part's view of the same handle: path validation and lookups (store_resolve). */
+  private readonly paths: CoreStore;
   private readonly clock: () => number;
   readonly log: (line: string) => void;
   readonly deniedReasons: string[] = [];
@@ -156,6 +166,7 @@ export class Gateway {
     const flash = opts.dataDir ? new FileFlash(join(opts.dataDir, "identity.flash")) : new MemoryFlash(6 * 4096);
     this.core = new Core("gateway", { flash });
     this.store = SyncStore.memory(this.core, 48 << 20, 8192);
+    this.paths = new CoreStore(this.core, this.store.handle);
     this.identity = new DeviceIdentity(this.core);
     check(this.identity.init(), "identity_init");
     this.clock = opts.clock ?? (() => Date.now() / 1000);
@@ -379,10 +390,26 @@ export class Gateway {
     return n;
   }
 
-  /** The owner writes a value on main (e.g. config/kitchen/interval); devices that may read it get it. */
+  /**
+   * The owner writes a value on main (e.g. config/kitchen/interval); devices
+   * that may read it get it. Refused, with nothing written: a path the store
+   * does not accept (docs/store.md), a path that holds a tree (the value would
+   * replace everything under it), and a value larger than DEVICE_OBJECT_MAX
+   * that some enrolled device may read.
+   */
   set(path: string, value: Uint8Array, who = "owner <owner@nymote.invalid>"): string {
+    if (this.readOnly) throw new Error("this gateway was opened read-only");
     const main = this.store.ref("main");
+    this.checkPath(path, main);
     const tree = setPath(this.store, treeOf(this.store, main), path, value);
+    if (value.length > DEVICE_OBJECT_MAX) {
+      // The device's view of the new tree (the core's prefix rule, as the certificate's) holds the value.
+      const readers = [...this.devices.values()].filter((d) => getPath(this.store, this.store.graft(null, tree, d.read), path) !== null);
+      if (readers.length > 0)
+        throw new Error(
+          `${path}: a value of ${value.length} bytes is larger than a device can store (${DEVICE_OBJECT_MAX} bytes) and ${readers.map((d) => `${d.name} (reads ${d.read.map((r) => r || "everything").join(", ")})`).join(", ")} may read it; nothing written`,
+        );
+    }
     const commit = this.store.commit(tree, main ? [main] : [], who, this.clock(), `set ${path}\n`);
     this.store.setRef("main", main, commit);
     for (const d of this.devices.values()) this.updateView(d);
@@ -392,6 +419,24 @@ export class Gateway {
       c.pump();
     }
     return commit;
+  }
+
+  /** Throws unless path is a store path (store_resolve validates it) that holds no tree in main. */
+  private checkPath(path: string, main: string | null): void {
+    const invalid = (why: string) =>
+      new Error(
+        `${JSON.stringify(path)} is not a store path (${why}): '/'-separated segments, none empty, ".", ".." or ".git", at most 64 bytes each, 8 deep and 255 bytes in all`,
+      );
+    // store_resolve takes "" as the root.
+    if (path === "") throw invalid("empty");
+    let at: { kind: "value" | "tree" } | undefined;
+    try {
+      at = this.paths.resolve(path, main ? unhex(main) : undefined);
+    } catch (e) {
+      throw e instanceof NymoteError ? invalid(e.codeName) : e;
+    }
+    if (at?.kind === "tree")
+      throw new Error(`${path} holds a tree in main: a value there would replace everything under it; nothing written`);
   }
 
   /** Recuts views/<name> from main; true when it moved. */

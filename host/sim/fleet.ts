@@ -2,9 +2,9 @@
 // virtual time and injected faults (host/transport/faulty.ts). Deterministic
 // for a seed: the same options give the same run. Used by `nymote sim` (when no
 // --gateway address is given), `nymote demo` and the convergence tests.
-import { encode } from "cbor-x";
 import { SimFlash } from "../flash/sim.ts";
 import { Gateway, type GatewayLink } from "../gateway/gateway.ts";
+import { encodeCbor } from "../gateway/value.ts";
 import type { SyncStore } from "../sync/core.ts";
 import { listPaths, treeOf } from "../sync/objects.ts";
 import { Owner } from "../sync/owner.ts";
@@ -168,7 +168,7 @@ export function runFleet(o: FleetOptions): FleetResult {
   const tick = (now: number, settling: boolean) => {
     while (pendingConfig.length > 0 && (pendingConfig[0]?.at ?? 0) <= now) {
       const c = pendingConfig.shift();
-      if (c) gw.set(c.path, new Uint8Array(encode(c.value)));
+      if (c) gw.set(c.path, encodeCbor(c.value));
     }
     for (const s of slots) {
       if (s.flash?.powerOff) powerBack(s);
