@@ -39,8 +39,10 @@ function gatewayFiles(dir: string, store: GatewayStore): Map<string, Uint8Array>
       const p = join(d, name);
       const rel = relative(dir, p).split(sep).join("/");
       if (skip.has(resolve(p)) || name.includes(".tmp-") || name.endsWith(".lock")) continue;
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(rel, new Uint8Array(readFileSync(p)));
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      // Regular files only: a running gateway's control socket (gateway.sock) is not data.
+      else if (st.isFile()) out.set(rel, new Uint8Array(readFileSync(p)));
     }
   };
   walk(dir);

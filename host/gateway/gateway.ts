@@ -171,8 +171,8 @@ export class Gateway {
     check(this.identity.init(), "identity_init");
     this.clock = opts.clock ?? (() => Date.now() / 1000);
     this.log = opts.log ?? (() => {});
-    this.data = opts.dataDir ? new DataDir(opts.dataDir) : null;
     this.readOnly = opts.readOnly === true;
+    this.data = opts.dataDir ? new DataDir(opts.dataDir, this.readOnly) : null;
     if (this.data) {
       this.data.load(this.store);
       const p = join(this.data.dir, "devices.json");

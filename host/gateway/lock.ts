@@ -8,7 +8,8 @@ import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { join } from "node:path";
 
 export const LOCK_FILE = "gateway.lock";
-const TAKEOVER = `${LOCK_FILE}.takeover`;
+/** Ends in ".lock" like the lock itself: backups skip both. */
+const TAKEOVER = "gateway.takeover.lock";
 
 /** The data directory is locked by a live process. */
 export class LockedError extends Error {

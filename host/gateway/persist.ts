@@ -40,11 +40,23 @@ export function replaceFile(path: string, data: string | Uint8Array, mode = 0o64
 }
 
 export class DataDir {
+  /** The log opened for appending; -1 when read-only. */
   private fd: number;
   private readonly known = new Set<string>();
   bytes = 0;
 
-  constructor(readonly dir: string) {
+  /**
+   * readOnly: a reader beside a running daemon (`nymote log|get|devices`); it
+   * never writes, so it cannot cut off the record the daemon is appending.
+   */
+  constructor(
+    readonly dir: string,
+    private readonly readOnly = false,
+  ) {
+    if (readOnly) {
+      this.fd = -1;
+      return;
+    }
     mkdirSync(dir, { recursive: true });
     this.fd = openSync(join(dir, LOG), "a");
     syncDir(dir);
@@ -52,9 +64,13 @@ export class DataDir {
 
   /**
    * Replays the object log and refs into store. A torn last record (a crash
-   * inside a write) is cut off the log, so records appended later stay readable.
+   * inside a write) is cut off the log, so records appended later stay readable;
+   * a read-only reader just stops before it (it may be a write in progress).
+   * Refs are read first: a writer appends objects before it replaces refs, so
+   * every ref read then names objects already in the log.
    */
   load(store: SyncStore): void {
+    const refs = this.refs();
     const p = join(this.dir, LOG);
     if (existsSync(p)) {
       const log = readFileSync(p);
@@ -66,13 +82,13 @@ export class DataDir {
         this.known.add(store.put(type, new Uint8Array(log.subarray(off + 5, off + 5 + len))));
         off += 5 + len;
       }
-      if (off < log.length) {
+      if (off < log.length && !this.readOnly) {
         ftruncateSync(this.fd, off);
         fsyncSync(this.fd);
       }
       this.bytes = off;
     }
-    for (const [name, id] of Object.entries(this.refs())) store.setRef(name, store.ref(name), id);
+    for (const [name, id] of Object.entries(refs)) store.setRef(name, store.ref(name), id);
   }
 
   refs(): Record<string, string> {
@@ -86,6 +102,7 @@ export class DataDir {
    * is cut back to its last whole record and those objects are written next time.
    */
   save(store: SyncStore, refs: Record<string, string>): void {
+    if (this.readOnly) throw new Error(`${this.dir} is open read-only`);
     const ids: string[] = [];
     const parts: Buffer[] = [];
     for (const head of Object.values(refs)) {
@@ -115,6 +132,6 @@ export class DataDir {
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
   }
 }

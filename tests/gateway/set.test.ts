@@ -7,7 +7,7 @@
 // the device core); bad values and paths are refused with nothing written.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -265,8 +265,19 @@ test("no gateway running: nymote set writes under the lock, a gateway started af
     existsSync(join(data, "gateway.lock")) && existsSync(join(data, "gateway.sock")),
     "a killed gateway leaves its lock and socket",
   );
-  await ok(["set", "config/all/interval", "45", "--data", data]);
-  assert.equal(await ok(["get", "config/all/interval", "--data", data]), "45");
+  // A reader never writes: the torn tail of a write in progress is left for the next writer to cut.
+  const log = join(data, "objects.log");
+  appendFileSync(log, Buffer.from([1, 200, 0, 0, 0, 0xa1]));
+  const size = statSync(log).size;
+  assert.equal(await ok(["get", "config/all/name", "--data", data]), '"porch"');
+  assert.equal(statSync(log).size, size, "nymote get left objects.log as it was");
+  // A backup of the directory skips the (stale) socket and the lock.
+  const key = join(root, "owner.secret");
+  writeFileSync(key, Buffer.alloc(32, 7).toString("hex"));
+  assert.match(await ok(["backup", "push", "--dir", data, "--key", key, join(root, "backup")]), /^bundle 1: /);
+  await ok(["set", "config/all/interval", "-45", "--data", data]);
+  // Readable only if the writer cut the torn record first (its length field would swallow what follows).
+  assert.equal(await ok(["get", "config/all/interval", "--data", data]), "-45");
   // A gateway takes over a stale lock too, and replaces the stale socket.
   const dead = spawn(process.execPath, ["-e", ""]);
   await new Promise((r) => dead.once("exit", r));

@@ -8,10 +8,7 @@ export function register(cli: Command): void {
     )
     .requiredOption("--data <dir>", "gateway data directory")
     .option("--file <file>", "store this file's bytes as they are (one deterministic CBOR item) instead of a JSON value")
-    .addHelpText(
-      "after",
-      `\nvalue is JSON, stored as deterministic CBOR: 15, '"text"', '{"a":1}'; a negative number after --: set config/x -- -5`,
-    )
+    .addHelpText("after", `\nvalue is JSON, stored as deterministic CBOR: 15, -2.5, '"text"', '{"a":1}'`)
     .action(async (path: string, value: string | undefined, o: { data: string; file?: string }) => {
       const { CliError } = await import("../main.ts");
       if ((value === undefined) === (o.file === undefined))
