@@ -236,29 +236,41 @@ test("nymote gateway killed with SIGKILL mid-sync, restarted on its data directo
   const tcpPort = await freePort();
   const mqttPort = await freePort();
 
-  /** Starts the daemon (the first time certified by the owner, with the device certificates); resolves once it serves. */
+  /**
+   * Starts the daemon (the first time certified by the owner, with the device
+   * certificates); resolves once it serves. While it was down, a client socket of
+   * this machine may have been given one of its ports as a local port: then it
+   * exits with EADDRINUSE and is started again shortly after.
+   */
   const start = async (first: boolean): Promise<ChildProcess> => {
     const args = [BIN, "gateway", "--data", data, "--port", String(tcpPort), "--mqtt-port", String(mqttPort)];
     if (first) args.push("--owner", ownerDir, "--enroll", ...certs);
-    const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    proc = p;
-    let out = "";
-    p.stdout?.on("data", (b) => {
-      out += b;
-      output += b;
-    });
-    p.stderr?.on("data", (b) => (output += b));
-    await until(
-      "the gateway to serve TCP and MQTT",
-      () => {
-        if (p.exitCode !== null || p.signalCode !== null) throw fail(`the gateway exited (${p.exitCode ?? p.signalCode})`);
-        return out.includes("gateway: MQTT topics");
-      },
-      30_000,
-    ).catch((e: Error) => {
-      throw e.message.includes("gateway output") ? e : fail(e.message);
-    });
-    return p;
+    for (let attempt = 1; ; attempt++) {
+      const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+      proc = p;
+      let out = "";
+      let err = "";
+      p.stdout?.on("data", (b) => {
+        out += b;
+        output += b;
+      });
+      p.stderr?.on("data", (b) => {
+        err += b;
+        output += b;
+      });
+      const exited = () => p.exitCode !== null || p.signalCode !== null;
+      await until("the gateway to serve TCP and MQTT or exit", () => exited() || out.includes("gateway: MQTT topics"), 30_000).catch(
+        (e: Error) => {
+          throw fail(e.message);
+        },
+      );
+      if (!exited()) return p;
+      if (attempt < 5 && err.includes("EADDRINUSE")) {
+        await sleep(300);
+        continue;
+      }
+      throw fail(`the gateway exited (${p.exitCode ?? p.signalCode})`);
+    }
   };
 
   proc = await start(true);
