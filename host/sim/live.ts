@@ -102,7 +102,8 @@ export async function runLive(o: LiveOptions): Promise<{ devices: LiveDevice[]; 
       if (running && now - lastSample >= sampleMs) {
         lastSample = now;
         fleet.forEach((d, i) => {
-          for (const r of signals[i]?.sample(now) ?? []) d.dev.record(r.signal, [r.t, r.v]);
+          // Signals run on the elapsed time; readings carry the wall clock (Unix ms), as a device's would.
+          for (const r of signals[i]?.sample(now) ?? []) d.dev.record(r.signal, [t0 + r.t, r.v]);
         });
       }
       if (running && now - lastCommit >= commitMs) {

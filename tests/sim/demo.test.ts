@@ -36,6 +36,8 @@ test("nymote demo converges and its data directory reads back", () => {
     for (const k of keys) assert.match(devs.stdout, new RegExp(`key ${k.slice(0, 16)}`));
     const reading = JSON.parse(cli(["get", "sensors/dev001/temp", "--data", data]).stdout) as [number, number][];
     assert.ok(reading.length > 0 && typeof reading[0]?.[1] === "number", "temperature readings reached main");
+    const t = reading[0]?.[0] ?? 0;
+    assert.ok(Math.abs(t - Date.now()) < 10 * 60_000, `readings carry the wall clock in Unix ms (${t})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,12 @@ export function register(cli: Command): void {
     .option("--owner <dir>", "with --gateway: the owner data directory that certifies the devices")
     .option("--gateway-key <hex|file>", "with --gateway: the gateway's public key (hex, or its data directory's gateway.pub)")
     .option("--duration <s>", "seconds of activity", "10")
+    .option(
+      "--name-prefix <p>",
+      "with --gateway: device names are <p>000, <p>001, ... (a gateway refuses a name it enrolled with another key)",
+      "dev",
+    )
+    .option("--watch <path>", "with --gateway: show the value each device holds at path (e.g. config/all/interval)")
     .option("--seed <x>", "seed for signals and faults", "1")
     .option("--drop <p>", "in-process: probability a message is lost", "0")
     .option("--duplicate <p>", "in-process: probability a message is delivered twice", "0")
@@ -32,21 +38,26 @@ export function register(cli: Command): void {
         if (!o.owner || !o.gatewayKey) throw new CliError("--gateway needs --owner <dir> and --gateway-key <hex|file>");
         const keyText = existsSync(o.gatewayKey) ? readFileSync(o.gatewayKey, "utf8").trim() : o.gatewayKey;
         if (!/^[0-9a-f]{64}$/i.test(keyText)) throw new CliError("--gateway-key: 64 hex digits or a file holding them");
+        const prefix = o.namePrefix ?? "dev";
         const r = await runLive({
           devices,
+          names: Array.from({ length: devices }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`),
           gateway: o.gateway,
           owner: Owner.of(loadIdentity(o.owner, process.env.NYMOTE_PASSPHRASE)),
           gatewayKey: new Uint8Array(Buffer.from(keyText, "hex")),
           durationMs: seconds * 1000,
           seed,
           progress: say,
+          watch: o.watch,
         });
         for (const d of r.devices)
           say(
             `${d.dev.name}  commits ${d.dev.commits}  acknowledged ${d.dev.acked === d.dev.head ? "yes" : "no"}  reconnects ${d.reconnects - 1}  ${d.dev.log.slice(-1).join("")}`,
           );
         if (!r.allAcked) {
-          throw new CliError("not every commit was acknowledged");
+          throw new CliError(
+            "not every commit was acknowledged (each run makes new device keys: a gateway that enrolled these names before refuses them; see its log, or pick another --name-prefix)",
+          );
         }
         return;
       }
