@@ -76,6 +76,12 @@ export interface GatewayStats {
  */
 export const DEVICE_OBJECT_MAX = 3904;
 
+/**
+ * Bytes of objects the interim in-memory store holds (docs/sync.md "Status"):
+ * below AssemblyScript's 1 GiB largest block, since its arena grows by one
+ * block; the gateway build's memory may grow to 4 GiB for the regrowth.
+ */
+const STORE_BUDGET = 1000 << 20;
 /** `merged/<name>`: the device head merged into main last (the next merge's base). */
 const MERGED = "merged/";
 /** How far back commitsSince counts (for the statistics only). */
@@ -165,7 +171,7 @@ export class Gateway {
     if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
     const flash = opts.dataDir ? new FileFlash(join(opts.dataDir, "identity.flash")) : new MemoryFlash(6 * 4096);
     this.core = new Core("gateway", { flash });
-    this.store = SyncStore.memory(this.core, 48 << 20, 8192);
+    this.store = SyncStore.memory(this.core, STORE_BUDGET, 8192);
     this.paths = new CoreStore(this.core, this.store.handle);
     this.identity = new DeviceIdentity(this.core);
     check(this.identity.init(), "identity_init");
