@@ -34,6 +34,11 @@ export class CliError extends Error {
   }
 }
 
+/** e as a CliError (message only, exit 1) when it is of the kind a command expects, else e. */
+export function expected(e: unknown, kind: abstract new (...args: never[]) => Error): unknown {
+  return e instanceof kind ? new CliError(e.message) : e;
+}
+
 export function program(): Command {
   const cli = new Command("nymote")
     .description("Firmware in AssemblyScript for ESP32-class devices, with a store you own")

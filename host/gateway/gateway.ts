@@ -56,6 +56,8 @@ export interface GatewayOptions {
   /** Wall clock in seconds for commits the gateway writes. */
   clock?: () => number;
   log?: (line: string) => void;
+  /** Bytes of objects the in-memory store holds (default STORE_BUDGET; tests fill a small one). */
+  storeBudget?: number;
   /** Reads the data directory only (`nymote log|get|devices` beside a running daemon): never writes it. */
   readOnly?: boolean;
 }
@@ -67,6 +69,8 @@ export interface GatewayStats {
   denied: number;
   bytesIn: number;
   bytesOut: number;
+  /** Connections ended by a failure on the gateway's side (logged). */
+  failures: number;
 }
 
 /**
@@ -155,7 +159,7 @@ export class Gateway {
   /** The gateway's own key and certificate (in the core, like a device's). */
   readonly identity: DeviceIdentity;
   readonly devices = new Map<string, DeviceRecord>();
-  readonly stats: GatewayStats = { commitsAccepted: 0, merges: 0, conflicts: 0, denied: 0, bytesIn: 0, bytesOut: 0 };
+  readonly stats: GatewayStats = { commitsAccepted: 0, merges: 0, conflicts: 0, denied: 0, bytesIn: 0, bytesOut: 0, failures: 0 };
   private readonly conns = new Map<string, GatewayConnection>();
   private readonly data: DataDir | null;
   private readonly readOnly: boolean;
@@ -171,7 +175,7 @@ export class Gateway {
     if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
     const flash = opts.dataDir ? new FileFlash(join(opts.dataDir, "identity.flash")) : new MemoryFlash(6 * 4096);
     this.core = new Core("gateway", { flash });
-    this.store = SyncStore.memory(this.core, STORE_BUDGET, 8192);
+    this.store = SyncStore.memory(this.core, opts.storeBudget ?? STORE_BUDGET, 8192);
     this.paths = new CoreStore(this.core, this.store.handle);
     this.identity = new DeviceIdentity(this.core);
     check(this.identity.init(), "identity_init");
@@ -274,15 +278,29 @@ export class Gateway {
         finish();
       },
     }).start();
+    // A failure while serving one device (its merge hits a full store, a bug)
+    // ends that connection with the reason logged; the gateway serves on.
+    const guarded = (f: () => void) => {
+      if (closed) return;
+      try {
+        f();
+      } catch (e) {
+        this.log(`session ${conn?.device.name ?? "(handshake)"} ended by a gateway failure: ${e instanceof Error ? e.message : String(e)}`);
+        this.stats.failures++;
+        finish();
+      }
+    };
     return {
-      receive: (b) => {
-        this.stats.bytesIn += b.length;
-        link.receive(b);
-      },
-      timer: (now, rto) => {
-        link.timer(now);
-        conn?.timer(now, rto);
-      },
+      receive: (b) =>
+        guarded(() => {
+          this.stats.bytesIn += b.length;
+          link.receive(b);
+        }),
+      timer: (now, rto) =>
+        guarded(() => {
+          link.timer(now);
+          conn?.timer(now, rto);
+        }),
       close: () => {
         link.end("transport closed");
         finish();

@@ -6,8 +6,11 @@ import { decode } from "cbor-x";
 import { getPath, history, treeOf } from "../sync/objects.ts";
 import { Gateway } from "./gateway.ts";
 
+/** What a reader cannot answer (no such directory, no value): the CLI prints its message alone. */
+export class ReadError extends Error {}
+
 function open(dataDir: string): Gateway {
-  if (!existsSync(join(dataDir, "refs.json"))) throw new Error(`${dataDir} is not a gateway data directory (no refs.json)`);
+  if (!existsSync(join(dataDir, "refs.json"))) throw new ReadError(`${dataDir} is not a gateway data directory (no refs.json)`);
   return new Gateway({ dataDir, readOnly: true });
 }
 
@@ -27,7 +30,7 @@ export function getValue(dataDir: string, path: string, ref = "main"): unknown {
   const gw = open(dataDir);
   try {
     const v = getPath(gw.store, treeOf(gw.store, gw.store.ref(ref)), path);
-    if (v === null) throw new Error(`no value at ${path}`);
+    if (v === null) throw new ReadError(`no value at ${path} in ${ref}`);
     return decode(v);
   } finally {
     gw.close();

@@ -106,7 +106,10 @@ export class SyncStore {
   }
 
   put(type: number, body: Uint8Array): string {
-    ok(this.core.call("store_object_put", this.handle, type, this.scratch(body), body.length, this.ids), "put");
+    const put = (p: number) => ok(this.core.call("store_object_put", this.handle, type, p, body.length, this.ids), "put");
+    // A body past the scratch buffer (an owner's large value on the gateway) goes through a block of its own.
+    if (body.length > this.bufLen) this.core.with([body], ([p]) => put(p as number));
+    else put(this.scratch(body));
     return hex(this.core.read(this.ids, ID_LEN));
   }
 

@@ -7,7 +7,12 @@ export function register(cli: Command): void {
     .requiredOption("--data <dir>", "gateway data directory")
     .option("--ref <name>", "ref to read", "main")
     .action(async (path: string, o: { data: string; ref: string }) => {
-      const { getValue } = await import("../../gateway/read.ts");
-      process.stdout.write(`${JSON.stringify(getValue(o.data, path, o.ref))}\n`);
+      const { getValue, ReadError } = await import("../../gateway/read.ts");
+      const { expected } = await import("../main.ts");
+      try {
+        process.stdout.write(`${JSON.stringify(getValue(o.data, path, o.ref))}\n`);
+      } catch (e) {
+        throw expected(e, ReadError);
+      }
     });
 }
