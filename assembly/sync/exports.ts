@@ -26,8 +26,8 @@ function sessionOf(s: i32): Session | null {
 }
 
 /**
- * A gateway object store in memory with room for max_refs refs (two a device:
- * devices/<name>, views/<name>), registered in the store's handle table.
+ * A gateway object store in memory with room for max_refs refs (three a device:
+ * devices/<name>, views/<name>, merged/<name>), registered in the store's handle table.
  * Until the gateway keeps its replicas on a file-backed store.
  */
 export function sync_mem_open(budget: i32, maxRefs: i32): i32 {

@@ -5,7 +5,7 @@
 //   store's host-backed directory lands): `objects.log` (append-only records:
 //   type u8 (1 blob, 2 tree, 3 commit), length u32 LE, Git object body; a torn
 //   last record is ignored) and `refs.json` ({ name: hex id }), branches `main`,
-//   `devices/<name>` and the derived `views/<name>`;
+//   `devices/<name>` and the derived `views/<name>` and `merged/<name>`;
 // - a Git directory in SHA-256 format, bare or with .git (host/git), branches in
 //   refs/heads/.
 //

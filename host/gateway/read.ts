@@ -1,5 +1,6 @@
-// Reading a gateway's data directory without a running gateway: `nymote log`,
-// `nymote get <path>`, `nymote devices`.
+// Reading a gateway's data directory, also beside a running gateway: `nymote
+// log`, `nymote get <path>`, `nymote devices` open it read-only (never merge,
+// save or cut a torn tail).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { decode } from "cbor-x";
