@@ -4,7 +4,8 @@
 // after the objects it covers and the ref are fsync'ed here.
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { SyncStore } from "../sync/core.ts";
+import { errorName } from "../../bindings/abi.ts";
+import { SyncError, type SyncStore } from "../sync/core.ts";
 import { reachable } from "../sync/objects.ts";
 
 const LOG = "objects.log";
@@ -79,7 +80,18 @@ export class DataDir {
         const type = log[off] as number;
         const len = log.readUInt32LE(off + 1);
         if (off + 5 + len > log.length) break;
-        this.known.add(store.put(type, new Uint8Array(log.subarray(off + 5, off + 5 + len))));
+        try {
+          this.known.add(store.put(type, new Uint8Array(log.subarray(off + 5, off + 5 + len))));
+        } catch (e) {
+          // Never skip a record: refs may need it. Say where and why, change nothing.
+          const why =
+            e instanceof SyncError && errorName(e.code) === "E_NOMEM"
+              ? "the in-memory store is full: the history outgrew its budget"
+              : String(e);
+          throw new Error(
+            `${p}: the record at byte ${off} (type ${type}, ${len} bytes) cannot be loaded (${why}); the directory is left as it is`,
+          );
+        }
         off += 5 + len;
       }
       if (off < log.length && !this.readOnly) {

@@ -3,10 +3,11 @@
 // logged and keeps serving: no exception reaches the transport, and other
 // devices still complete their handshakes. The CLI's readers answer a missing
 // value with a message, not a stack trace; the store takes an owner's value
-// larger than its scratch buffer.
+// larger than its scratch buffer; a damaged object log stops the start with
+// where and why, and is not touched.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -89,6 +90,30 @@ test("nymote get of a missing value prints a message, not a stack trace", () => 
     const r2 = spawnSync(process.execPath, ["bin/nymote.js", "log", "--data", join(dir, "absent")], { encoding: "utf8" });
     assert.equal(r2.status, 1);
     assert.match(r2.stderr, /^nymote: .* is not a gateway data directory \(no refs\.json\)\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a data directory whose object log holds a damaged record is refused with where and why, and left as it is", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nymote-failure-"));
+  try {
+    const gw = new Gateway({ dataDir: dir, owner, clock: () => 1_700_000_000 });
+    gw.set("config/x", new Uint8Array(encode(1)));
+    gw.set("config/y", new Uint8Array(encode(2)));
+    gw.close();
+    const logFile = join(dir, "objects.log");
+    const log = readFileSync(logFile);
+    // The second record's type byte: not a Git object type.
+    const second = 5 + log.readUInt32LE(1);
+    const bad = Buffer.from(log);
+    bad[second] = 9;
+    writeFileSync(logFile, bad);
+    assert.throws(
+      () => new Gateway({ dataDir: dir }),
+      new RegExp(`objects\\.log: the record at byte ${second} \\(type 9, \\d+ bytes\\) cannot be loaded .*left as it is`),
+    );
+    assert.deepEqual(readFileSync(logFile), bad, "nothing cut or rewritten");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
