@@ -4,14 +4,15 @@
 // needs a whole object in memory except a tree being written.
 import { E_CORRUPT, E_UNSUPPORTED, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_COMMIT, OBJ_TREE } from "../store/backend";
+import { DEPTH_MAX } from "../store/limits";
 import { idEqual, idIsZero } from "../store/objects";
 
 /** Commits sync handles have at most this many parents (a device merge has 2). */
 export const MAX_PARENTS: i32 = 2;
 /** Longest tree entry name Git allows on common file systems; longer is refused. */
 export const NAME_MAX: i32 = 255;
-/** Tree nesting sync follows; deeper trees are refused with E_LIMIT. */
-export const MAX_DEPTH: i32 = 6;
+/** Tree nesting sync follows: every path the store writes (DEPTH_MAX segments); deeper is refused with E_LIMIT. */
+export const MAX_DEPTH: i32 = DEPTH_MAX;
 /** Longest path (segments joined by '/') sync builds while walking. */
 export const PATH_MAX: i32 = 512;
 

@@ -38,7 +38,7 @@ function gatewayFiles(dir: string, store: GatewayStore): Map<string, Uint8Array>
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       const rel = relative(dir, p).split(sep).join("/");
-      if (skip.has(resolve(p)) || name.includes(".tmp-") || name.endsWith(".lock")) continue;
+      if (skip.has(resolve(p)) || name.includes(".tmp-") || name.endsWith(".tmp") || name.endsWith(".lock")) continue;
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
       // Regular files only: a running gateway's control socket (gateway.sock) is not data.

@@ -193,3 +193,16 @@ test("a push interrupted between bundle and manifest is repaired by the next pus
   backupRestore(t, dir, owner);
   assert.deepEqual(snapshot(dir), snapshot(copy));
 });
+
+test("temporary files a crash left behind (refs.json.tmp, devices.json.tmp) are not backed up", () => {
+  const src = join(root, "with-tmp");
+  const g = buildGateway(src, ["thermo-1"], 1);
+  writeFileSync(join(g.dir, "refs.json.tmp"), "{");
+  writeFileSync(join(g.dir, "devices.json.tmp"), "[");
+  const t = join(root, "target-tmp");
+  backupPush(g.dir, t, owner);
+  const dir = fresh();
+  backupRestore(t, dir, owner);
+  assert.ok(existsSync(join(dir, "devices.json")), "the real files are restored");
+  assert.ok(!existsSync(join(dir, "refs.json.tmp")) && !existsSync(join(dir, "devices.json.tmp")), "the leftovers are not");
+});
