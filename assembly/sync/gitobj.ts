@@ -244,3 +244,28 @@ export function sameEntry(a: TreeCursor, b: TreeCursor): bool {
   return a.valid && b.valid && cmpCursor(a, b) == 0 && idEqual(a.child, b.child);
 }
 
+/** One cursor a tree level, made when a walk first reaches that level: shallow trees never pay for deep ones. */
+export class Cursors {
+  private c: StaticArray<TreeCursor | null>;
+
+  constructor(levels: i32) {
+    this.c = new StaticArray<TreeCursor | null>(levels);
+  }
+
+  at(level: i32): TreeCursor {
+    let c = this.c[level];
+    if (c == null) {
+      c = new TreeCursor();
+      this.c[level] = c;
+    }
+    return c;
+  }
+
+  dispose(): void {
+    for (let i = 0; i < this.c.length; i++) {
+      const c = this.c[i];
+      if (c != null) c.dispose();
+      this.c[i] = null;
+    }
+  }
+}

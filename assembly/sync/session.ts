@@ -15,6 +15,7 @@ import { Backend, ID_LEN, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../store/backen
 import {
   BackendSource,
   CommitHead,
+  Cursors,
   cmpCursor,
   idEqual,
   idIsZero,
@@ -119,9 +120,9 @@ export class Session {
   private genCommit: usize = heap.alloc(ID_LEN);
   private genStage: i32 = -1; // -1 idle, 0 root, 1 walking, 2 commit, 3 done
   private genDepth: i32 = -1;
-  private genCur: StaticArray<TreeCursor> = new StaticArray<TreeCursor>(MAX_DEPTH);
-  private genB0: StaticArray<TreeCursor> = new StaticArray<TreeCursor>(MAX_DEPTH);
-  private genB1: StaticArray<TreeCursor> = new StaticArray<TreeCursor>(MAX_DEPTH);
+  private genCur: Cursors = new Cursors(MAX_DEPTH);
+  private genB0: Cursors = new Cursors(MAX_DEPTH);
+  private genB1: Cursors = new Cursors(MAX_DEPTH);
   private pend: usize = heap.alloc(ID_LEN);
   private hasPend: bool = false;
   private pushing: bool = false;
@@ -156,10 +157,10 @@ export class Session {
   private id2: usize = heap.alloc(ID_LEN);
   private ptree0: usize = heap.alloc(ID_LEN);
   private ptree1: usize = heap.alloc(ID_LEN);
-  private chkCur: StaticArray<TreeCursor> = new StaticArray<TreeCursor>(MAX_DEPTH + 1);
-  private azN: StaticArray<TreeCursor> | null = null;
-  private azA: StaticArray<TreeCursor> | null = null;
-  private azB: StaticArray<TreeCursor> | null = null;
+  private chkCur: Cursors = new Cursors(MAX_DEPTH + 1);
+  private azN: Cursors | null = null;
+  private azA: Cursors | null = null;
+  private azB: Cursors | null = null;
   private path: usize = heap.alloc(PATH_MAX);
   private reason: usize = heap.alloc(REASON_MAX);
 
@@ -176,12 +177,6 @@ export class Session {
     this.src = new BackendSource(b);
     this.q = q;
     this.lay = new Layered(q, b);
-    for (let i = 0; i < MAX_DEPTH; i++) {
-      this.genCur[i] = new TreeCursor();
-      this.genB0[i] = new TreeCursor();
-      this.genB1[i] = new TreeCursor();
-    }
-    for (let i = 0; i <= MAX_DEPTH; i++) this.chkCur[i] = new TreeCursor();
     this.writeP = heap.alloc(<usize>max(writeLen, 1));
     memory.copy(this.writeP, writeP, <usize>writeLen);
     this.writeLen = writeLen;
@@ -197,17 +192,9 @@ export class Session {
       this.outRefLen = 6 + nameLen;
       this.inRef = joined("devices/", name, nameLen);
       this.inRefLen = 8 + nameLen;
-      const n = new StaticArray<TreeCursor>(MAX_DEPTH + 1);
-      const a = new StaticArray<TreeCursor>(MAX_DEPTH + 1);
-      const c = new StaticArray<TreeCursor>(MAX_DEPTH + 1);
-      for (let i = 0; i <= MAX_DEPTH; i++) {
-        n[i] = new TreeCursor();
-        a[i] = new TreeCursor();
-        c[i] = new TreeCursor();
-      }
-      this.azN = n;
-      this.azA = a;
-      this.azB = c;
+      this.azN = new Cursors(MAX_DEPTH + 1);
+      this.azA = new Cursors(MAX_DEPTH + 1);
+      this.azB = new Cursors(MAX_DEPTH + 1);
     }
     if (b.getRef(this.inRef, this.inRefLen, this.inHead) != OK) memory.fill(this.inHead, 0, ID_LEN);
   }
@@ -239,18 +226,14 @@ export class Session {
     this.q.clear();
     this.ch.dispose();
     this.ch2.dispose();
-    for (let i = 0; i < MAX_DEPTH; i++) {
-      this.genCur[i].dispose();
-      this.genB0[i].dispose();
-      this.genB1[i].dispose();
-    }
-    for (let i = 0; i <= MAX_DEPTH; i++) {
-      this.chkCur[i].dispose();
-      if (this.azN != null) {
-        (this.azN as StaticArray<TreeCursor>)[i].dispose();
-        (this.azA as StaticArray<TreeCursor>)[i].dispose();
-        (this.azB as StaticArray<TreeCursor>)[i].dispose();
-      }
+    this.genCur.dispose();
+    this.genB0.dispose();
+    this.genB1.dispose();
+    this.chkCur.dispose();
+    if (this.azN != null) {
+      (this.azN as Cursors).dispose();
+      (this.azA as Cursors).dispose();
+      (this.azB as Cursors).dispose();
     }
   }
 
@@ -517,7 +500,7 @@ export class Session {
     Quarantine.mark(r, true);
     if (want != OBJ_TREE) return OK;
     if (depth > MAX_DEPTH) return E_LIMIT;
-    const c = this.chkCur[depth];
+    const c = this.chkCur.at(depth);
     let rc = c.open(this.q, id);
     if (rc != OK) return rc;
     while ((rc = c.next()) > 0) {
@@ -535,7 +518,7 @@ export class Session {
    * does not give that.
    */
   private storeTree(id: usize, depth: i32): i32 {
-    const c = this.chkCur[depth];
+    const c = this.chkCur.at(depth);
     let rc = c.open(this.q, id);
     if (rc != OK) return rc;
     while ((rc = c.next()) > 0) {
@@ -573,9 +556,9 @@ export class Session {
    */
   private authorize(n: usize, a: usize, v: usize, depth: i32, pathLen: i32): i32 {
     if (depth > MAX_DEPTH) return E_LIMIT;
-    const cn = (this.azN as StaticArray<TreeCursor>)[depth];
-    const ca = (this.azA as StaticArray<TreeCursor>)[depth];
-    const cv = (this.azB as StaticArray<TreeCursor>)[depth];
+    const cn = (this.azN as Cursors).at(depth);
+    const ca = (this.azA as Cursors).at(depth);
+    const cv = (this.azB as Cursors).at(depth);
     let rc = cn.open(this.lay, n);
     if (rc == OK) rc = ca.open(this.src, a);
     if (rc == OK) rc = cv.open(this.src, v);
@@ -840,12 +823,12 @@ export class Session {
           this.genStage = 2;
           continue;
         }
-        const c = this.genCur[0];
+        const c = this.genCur.at(0);
         rc = c.open(this.src, this.ch.tree);
-        if (rc == OK) rc = this.genB0[0].open(this.src, idIsZero(this.ptree0) ? 0 : this.ptree0);
-        if (rc == OK) rc = this.genB1[0].open(this.src, idIsZero(this.ptree1) ? 0 : this.ptree1);
-        if (rc == OK) rc = this.genB0[0].next();
-        if (rc >= 0) rc = this.genB1[0].next();
+        if (rc == OK) rc = this.genB0.at(0).open(this.src, idIsZero(this.ptree0) ? 0 : this.ptree0);
+        if (rc == OK) rc = this.genB1.at(0).open(this.src, idIsZero(this.ptree1) ? 0 : this.ptree1);
+        if (rc == OK) rc = this.genB0.at(0).next();
+        if (rc >= 0) rc = this.genB1.at(0).next();
         if (rc < 0) return rc;
         this.genDepth = 0;
         this.genStage = 1;
@@ -874,29 +857,29 @@ export class Session {
   private walkStep(out: usize): i32 {
     while (this.genDepth >= 0) {
       const d = this.genDepth;
-      const c = this.genCur[d];
+      const c = this.genCur.at(d);
       let rc = c.next();
       if (rc < 0) return rc;
       if (rc == 0) {
         this.genDepth--;
         continue;
       }
-      const b0 = this.genB0[d];
-      const b1 = this.genB1[d];
+      const b0 = this.genB0.at(d);
+      const b1 = this.genB1.at(d);
       while (b0.valid && cmpCursor(b0, c) < 0) if ((rc = b0.next()) < 0) return rc;
       while (b1.valid && cmpCursor(b1, c) < 0) if ((rc = b1.next()) < 0) return rc;
       if (sameEntry(b0, c) || sameEntry(b1, c)) continue;
       memory.copy(out, c.child, ID_LEN);
       if (c.isTree) {
         if (d + 1 >= MAX_DEPTH) return E_LIMIT;
-        const n = this.genCur[d + 1];
+        const n = this.genCur.at(d + 1);
         rc = n.open(this.src, c.child);
         const s0 = b0.valid && b0.isTree && cmpCursor(b0, c) == 0;
         const s1 = b1.valid && b1.isTree && cmpCursor(b1, c) == 0;
-        if (rc == OK) rc = this.genB0[d + 1].open(this.src, s0 ? b0.child : 0);
-        if (rc == OK) rc = this.genB1[d + 1].open(this.src, s1 ? b1.child : 0);
-        if (rc == OK) rc = this.genB0[d + 1].next();
-        if (rc >= 0) rc = this.genB1[d + 1].next();
+        if (rc == OK) rc = this.genB0.at(d + 1).open(this.src, s0 ? b0.child : 0);
+        if (rc == OK) rc = this.genB1.at(d + 1).open(this.src, s1 ? b1.child : 0);
+        if (rc == OK) rc = this.genB0.at(d + 1).next();
+        if (rc >= 0) rc = this.genB1.at(d + 1).next();
         if (rc < 0) return rc;
         this.genDepth = d + 1;
       }
