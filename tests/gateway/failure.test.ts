@@ -13,37 +13,18 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { decode, encode } from "cbor-x";
 import { Gateway } from "../../host/gateway/gateway.ts";
-import { SimDevice } from "../../host/sim/device.ts";
+import type { SimDevice } from "../../host/sim/device.ts";
 import { getPath, treeOf } from "../../host/sync/objects.ts";
 import { Owner } from "../../host/sync/owner.ts";
+import { enrolled, link } from "../sync/link.ts";
 
 const owner = Owner.throwaway();
 
+/** A device the gateway has enrolled (before its store fills: enrolling writes a view). */
 function device(gw: Gateway, name: string): SimDevice {
-  const dev = new SimDevice({ name, clock: () => 1_700_000_000 });
-  const cert = owner.issue(dev.identity.publicKey(), { name, write: [`sensors/${name}`], read: [`config/${name}`] });
-  dev.enroll(owner.publicKey, owner.networkKey, cert);
+  const { dev, cert } = enrolled(owner, name);
   gw.enroll(cert);
   return dev;
-}
-
-/** Connects dev to gw in process and delivers until quiet; whether the link ended. */
-function sync(gw: Gateway, dev: SimDevice): { ended: boolean } {
-  const q: [boolean, Uint8Array][] = [];
-  let ended = false;
-  const conn = gw.accept(
-    (m) => q.push([true, m]),
-    () => {
-      ended = true;
-    },
-  );
-  dev.connect((m) => q.push([false, m]), gw.publicKey);
-  for (let i = 0; i < 10_000 && q.length > 0; i++) {
-    const [toDev, m] = q.shift() as [boolean, Uint8Array];
-    if (toDev) dev.receive(m);
-    else conn.receive(m); // must never throw
-  }
-  return { ended };
 }
 
 test("a gateway whose store is full ends that device's connection, logs why, and keeps serving", () => {
@@ -56,7 +37,7 @@ test("a gateway whose store is full ends that device's connection, logs why, and
   for (let round = 0; round < 400 && gw.stats.failures === 0; round++) {
     for (let i = 0; i <= round % 7; i++) a.record("temp", [round * 100 + i, i]);
     a.commit();
-    sync(gw, a);
+    link(gw, a);
   }
   assert.equal(gw.stats.failures, 1, log.join("\n"));
   assert.ok(
@@ -64,7 +45,7 @@ test("a gateway whose store is full ends that device's connection, logs why, and
     log.join("\n"),
   );
   // Another device still gets through its handshake to the sync session.
-  sync(gw, b);
+  link(gw, b);
   assert.ok(gw.connection("b") !== undefined || log.some((l) => l.startsWith("session b")), "b was served");
   gw.close();
 });

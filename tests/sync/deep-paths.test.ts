@@ -7,31 +7,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decode, encode } from "cbor-x";
 import { Gateway } from "../../host/gateway/gateway.ts";
-import { SimDevice } from "../../host/sim/device.ts";
 import { getPath, treeOf } from "../../host/sync/objects.ts";
 import { Owner } from "../../host/sync/owner.ts";
+import { enrolled, link } from "./link.ts";
 
 test("values 8 segments deep sync device → gateway and gateway → device", () => {
   const owner = Owner.throwaway();
   const gw = new Gateway({ owner, clock: () => 1_700_000_000 });
-  const dev = new SimDevice({ name: "kitchen", clock: () => 1_700_000_000 });
-  const cert = owner.issue(dev.identity.publicKey(), { name: "kitchen", write: ["sensors/kitchen"], read: ["config/kitchen"] });
-  dev.enroll(owner.publicKey, owner.networkKey, cert);
-  gw.enroll(cert);
-  const q: [boolean, Uint8Array][] = [];
-  const conn = gw.accept(
-    (m) => q.push([true, m]),
-    () => {},
-  );
-  dev.connect((m) => q.push([false, m]), gw.publicKey);
-  const run = () => {
-    for (let i = 0; i < 10_000 && q.length > 0; i++) {
-      const [toDev, m] = q.shift() as [boolean, Uint8Array];
-      if (toDev) dev.receive(m);
-      else conn.receive(m);
-    }
-  };
-  run();
+  const { dev, run } = link(gw, enrolled(owner, "kitchen").dev);
   const up = "sensors/kitchen/a/b/c/d/e/v";
   dev.data.set(up, new Uint8Array(encode(21.5)));
   dev.commit();

@@ -8,54 +8,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { Gateway, type GatewayLink } from "../../host/gateway/gateway.ts";
+import { Gateway } from "../../host/gateway/gateway.ts";
 import { SimDevice } from "../../host/sim/device.ts";
 import { listPaths, treeOf } from "../../host/sync/objects.ts";
-import { type Grant, Owner } from "../../host/sync/owner.ts";
-
-const grant = (name: string): Grant => ({ name, write: [`sensors/${name}`], read: [`config/${name}`] });
-
-interface Link {
-  dev: SimDevice;
-  conn: GatewayLink;
-  closed: () => boolean;
-  run: () => void;
-}
-
-/** Connects dev to gw in memory and delivers bytes until both sides are quiet. */
-function link(gw: Gateway, dev: SimDevice, opts: { name?: string } = {}): Link {
-  const q: [boolean, Uint8Array][] = [];
-  let closed = false;
-  const conn = gw.accept(
-    (b) => q.push([true, b]),
-    () => {
-      closed = true;
-    },
-    { name: opts.name },
-  );
-  // As on a real transport, a session that ends on the device side closes the connection.
-  dev.connect((b) => q.push([false, b]), gw.publicKey, { ended: () => conn.close() });
-  const run = () => {
-    for (let i = 0; i < 10_000 && q.length > 0; i++) {
-      const [toDev, b] = q.shift() as [boolean, Uint8Array];
-      if (toDev) dev.receive(b);
-      else conn.receive(b);
-    }
-  };
-  run();
-  return { dev, conn, closed: () => closed, run };
-}
-
-function enrolled(
-  owner: Owner,
-  name: string,
-  o: { clock?: () => number; grant?: Partial<Grant> } = {},
-): { dev: SimDevice; cert: Uint8Array } {
-  const dev = new SimDevice({ name, clock: () => 1_700_000_000 });
-  const cert = owner.issue(dev.identity.publicKey(), { ...grant(name), ...o.grant });
-  dev.enroll(owner.publicKey, owner.networkKey, cert);
-  return { dev, cert };
-}
+import { Owner } from "../../host/sync/owner.ts";
+import { enrolled, grant, type Link, link } from "./link.ts";
 
 interface Rig {
   owner: Owner;
