@@ -8,8 +8,6 @@ export const OBJ_TREE = 2;
 export const OBJ_COMMIT = 3;
 export const ID_LEN = 32;
 export const MSG_MAX = 4096;
-/** The sync protocol version a HELLO carries (assembly/sync/session.ts VERSION). */
-export const SYNC_VERSION = 2;
 
 export type Role = "device" | "gateway";
 

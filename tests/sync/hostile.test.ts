@@ -15,9 +15,10 @@ import { signCommit } from "../../host/export/sign.ts";
 import { Gateway, type GatewayConnection } from "../../host/gateway/gateway.ts";
 import { Core } from "../../host/runtime/index.ts";
 import { SimDevice } from "../../host/sim/device.ts";
-import { hex, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, SYNC_VERSION } from "../../host/sync/core.ts";
+import { hex, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../../host/sync/core.ts";
 import { treeBody } from "../../host/sync/objects.ts";
 import { Owner } from "../../host/sync/owner.ts";
+import { SYNC_VERSION } from "./wire.ts";
 
 const enc = new TextEncoder();
 // The hostile device holds a certificate for its own key and signs what it

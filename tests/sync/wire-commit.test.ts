@@ -12,7 +12,7 @@ import nacl from "tweetnacl";
 import { signCommit } from "../../host/export/sign.ts";
 import { Core } from "../../host/runtime/index.ts";
 import { MSG_MAX, OBJ_COMMIT, OBJ_TREE, type SyncEvent, SyncSession, SyncStore } from "../../host/sync/core.ts";
-import { ascii, cat, gitId, REC_COMMIT_WIRE, rebuild, records } from "./wire.ts";
+import { ascii, cat, gitId, REC_COMMIT_WIRE, rebuild, records, SYNC_VERSION } from "./wire.ts";
 
 const E_AUTH = (JSON.parse(readFileSync("bindings/abi/core.json", "utf8")).errors as { code: number; name: string }[]).find(
   (e) => e.name === "E_AUTH",
@@ -153,7 +153,7 @@ test("malformed compact records end the session with an error, never a trap", ()
       const gw = new SyncSession(gwStore, "gateway", "d", ["sensors/d"]);
       const rec = junk.length > 0 && signedFlag ? junk.map((b, i) => (i === 0 ? b | 0x20 : b)) : junk;
       const hello = new Uint8Array(68);
-      hello.set([1, 2, 0, 0]);
+      hello.set([1, SYNC_VERSION, 0, 0]);
       gw.receive(hello);
       const msg = cat(Uint8Array.of(2, REC_COMMIT_WIRE, rec.length >> 8, rec.length & 255), rec).subarray(0, MSG_MAX);
       const rc = gw.receive(msg);

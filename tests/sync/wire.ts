@@ -3,6 +3,8 @@
 import { createHash } from "node:crypto";
 import { hex, OBJ_COMMIT } from "../../host/sync/core.ts";
 
+/** The protocol version a HELLO carries. */
+export const SYNC_VERSION = 2;
 /** Record type of a compact commit in OBJS. */
 export const REC_COMMIT_WIRE = 4;
 const enc = new TextEncoder();
