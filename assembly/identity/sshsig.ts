@@ -16,6 +16,7 @@ import { E_AUTH, E_CORRUPT, E_LIMIT, E_UNSUPPORTED, OK } from "../abi/errors";
 import { ed25519Sign, ed25519Verify } from "../crypto/ed25519";
 import { Sha256 } from "../crypto/sha256";
 import { Sha512 } from "../crypto/sha512";
+import { writeAscii } from "../store/buf";
 
 /** Namespace this build signs in: git's (`ssh-keygen -Y sign -n git`). */
 const NAMESPACE = "git";
@@ -59,16 +60,10 @@ const sha256 = new Sha256();
   return (<u32>load<u8>(p) << 24) | (<u32>load<u8>(p + 1) << 16) | (<u32>load<u8>(p + 2) << 8) | <u32>load<u8>(p + 3);
 }
 
-/** Writes ASCII `s` (no length); returns the next position. */
-function putAscii(p: usize, s: string): usize {
-  for (let i = 0; i < s.length; i++) store<u8>(p + <usize>i, <u8>s.charCodeAt(i));
-  return p + <usize>s.length;
-}
-
 /** Writes an SSH string holding ASCII `s`; returns the next position. */
 function putStr(p: usize, s: string): usize {
   putU32(p, <u32>s.length);
-  return putAscii(p + 4, s);
+  return writeAscii(p + 4, s);
 }
 
 /** Writes an SSH string holding [src, src+n); returns the next position. */
@@ -204,7 +199,7 @@ function b64Decode(src: usize, n: i32): i32 {
 
 /** Builds the signed-data preamble around `h` (hLen bytes); returns its length. */
 function signedData(ns: usize, nsLen: i32, res: usize, resLen: i32, alg: usize, algLen: i32, h: usize, hLen: i32): i32 {
-  let p = putAscii(signed, "SSHSIG");
+  let p = writeAscii(signed, "SSHSIG");
   p = putBytes(p, ns, nsLen);
   p = putBytes(p, res, resLen);
   p = putBytes(p, alg, algLen);
@@ -221,7 +216,7 @@ export function sshsigSign(out: usize, msg: usize, n: i32, sk64: usize): void {
   sha512.reset();
   sha512.update(msg, n);
   sha512.final(digest);
-  let p = putAscii(signed, "SSHSIG");
+  let p = writeAscii(signed, "SSHSIG");
   p = putStr(p, NAMESPACE);
   p = putStr(p, "");
   p = putStr(p, HASH_SHA512);
@@ -237,7 +232,7 @@ export function sshsigSign(out: usize, msg: usize, n: i32, sk64: usize): void {
  * signature (assembly/sync/wire-commit.ts).
  */
 export function sshsigArmor(out: usize, pk32: usize, sig64: usize): void {
-  let p = putAscii(blob, "SSHSIG");
+  let p = writeAscii(blob, "SSHSIG");
   putU32(p, 1);
   putU32(p + 4, 4 + KEY_TYPE.length + 4 + 32);
   p = putStr(p + 8, KEY_TYPE);
@@ -249,10 +244,10 @@ export function sshsigArmor(out: usize, pk32: usize, sig64: usize): void {
   p = putStr(p + 4, KEY_TYPE);
   p = putBytes(p, sig64, 64);
 
-  let o = putAscii(out, BEGIN);
+  let o = writeAscii(out, BEGIN);
   store<u8>(o, 0x0a);
   o = b64Wrapped(o + 1, blob, <i32>(p - blob));
-  o = putAscii(o, END);
+  o = writeAscii(o, END);
   store<u8>(o, 0x0a);
 }
 

@@ -90,6 +90,12 @@ function hexDigit(v: i32): u8 {
   return <u8>(v < 10 ? 0x30 + v : 0x57 + v);
 }
 
+/** Writes ASCII s (no length) at out; returns the next position. */
+export function writeAscii(out: usize, s: string): usize {
+  for (let i = 0; i < s.length; i++) store<u8>(out + <usize>i, <u8>s.charCodeAt(i));
+  return out + <usize>s.length;
+}
+
 /** Writes the lower-case hex of [p, p+n) (2n bytes) at out. */
 export function writeHex(out: usize, p: usize, n: i32): void {
   for (let i = 0; i < n; i++) {

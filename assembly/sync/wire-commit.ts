@@ -16,7 +16,7 @@
 import { E_AUTH, E_PROTO } from "../abi/errors";
 import { COMMIT_SIG_HEADER_LEN, commitSigHeader, commitSigHeaderSig } from "../identity/commit-sign";
 import { ID_LEN } from "../store/backend";
-import { writeHex } from "../store/buf";
+import { writeAscii, writeHex } from "../store/buf";
 import { parseHexId, startsWith } from "./gitobj";
 
 export const WIRE_SAME_COMMITTER: u8 = 0x10;
@@ -150,24 +150,19 @@ export function unpackCommit(p: usize, n: i32, pk32: usize, out: usize): i32 {
   const len = unpackedLen(p, n);
   if (len < 0) return len;
   if (wSigAt >= 0 && pk32 == 0) return E_AUTH;
-  let o = putAscii(out, "tree ");
+  let o = writeAscii(out, "tree ");
   for (let k = 0; k <= wParents; k++) {
-    if (k > 0) o = putAscii(o, "parent ");
+    if (k > 0) o = writeAscii(o, "parent ");
     writeHex(o, p + <usize>(1 + ID_LEN * k), ID_LEN);
     store<u8>(o + 2 * <usize>ID_LEN, 0x0a);
     o += 2 * <usize>ID_LEN + 1;
   }
-  o = putLine(putAscii(o, "author "), p + <usize>wAuthorAt, wAuthorLen);
-  o = putLine(putAscii(o, "committer "), p + <usize>wCommitterAt, wCommitterLen);
+  o = putLine(writeAscii(o, "author "), p + <usize>wAuthorAt, wAuthorLen);
+  o = putLine(writeAscii(o, "committer "), p + <usize>wCommitterAt, wCommitterLen);
   if (wSigAt >= 0) o = commitSigHeader(o, pk32, p + <usize>wSigAt);
   store<u8>(o, 0x0a);
   memory.copy(o + 1, p + <usize>wMessageAt, <usize>(n - wMessageAt));
   return len;
-}
-
-function putAscii(o: usize, s: string): usize {
-  for (let i = 0; i < s.length; i++) store<u8>(o + <usize>i, <u8>s.charCodeAt(i));
-  return o + <usize>s.length;
 }
 
 function putLine(o: usize, src: usize, n: i32): usize {
