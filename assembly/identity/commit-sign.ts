@@ -10,6 +10,7 @@
 //   header there (`git verify-commit` then reports no signature), so we sign with,
 //   and only accept, `gpgsig-sha256`.
 import { E_CORRUPT, E_INVAL, E_NOMEM, E_NOTFOUND, OK } from "../abi/errors";
+import { startsWith } from "../store/buf";
 import { SSHSIG_ARMOR_LEN, sshsigArmor, sshsigKeyAndSig, sshsigSign, sshsigVerifyRanges } from "./sshsig";
 
 const HEADER = "gpgsig-sha256 ";
@@ -21,12 +22,6 @@ export const COMMIT_SIG_HEADER_LEN: i32 = HEADER.length + SSHSIG_ARMOR_LEN + ARM
 
 const armor = memory.data(SSHSIG_ARMOR_LEN);
 const keyScratch = memory.data(32);
-
-function startsWith(p: usize, room: i32, s: string): bool {
-  if (room < s.length) return false;
-  for (let i = 0; i < s.length; i++) if (load<u8>(p + <usize>i) != <u8>s.charCodeAt(i)) return false;
-  return true;
-}
 
 /** Offset of the blank line that ends the headers (the second '\n' of "\n\n"), or -1. */
 function endOfHeaders(c: usize, n: i32): i32 {
@@ -42,7 +37,7 @@ function findHeader(c: usize, eoh: i32, name: string): i32 {
   let found = -1;
   let line = 0;
   while (line < eoh) {
-    if (startsWith(c + <usize>line, eoh - line, name)) {
+    if (startsWith(c + <usize>line, eoh - line, 0, name)) {
       if (found >= 0) return E_CORRUPT;
       found = line;
     }
@@ -116,7 +111,7 @@ export function commitSigHeader(o: usize, pk32: usize, sig64: usize): usize {
  * written differently (another wrap, namespace or hash) is not.
  */
 export function commitSigHeaderSig(p: usize, n: i32, sig64: usize): bool {
-  if (n != COMMIT_SIG_HEADER_LEN || !startsWith(p, n, HEADER)) return false;
+  if (n != COMMIT_SIG_HEADER_LEN || !startsWith(p, n, 0, HEADER)) return false;
   if (sshsigKeyAndSig(p + <usize>HEADER.length, n - HEADER.length, keyScratch, sig64) != OK) return false;
   sshsigArmor(armor, keyScratch, sig64);
   return putHeader(p, true) != 0;

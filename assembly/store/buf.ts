@@ -90,6 +90,21 @@ function hexDigit(v: i32): u8 {
   return <u8>(v < 10 ? 0x30 + v : 0x57 + v);
 }
 
+/** Whether the ASCII string s appears at [p+off, p+n). */
+export function startsWith(p: usize, n: i32, off: i32, s: string): bool {
+  const len = s.length;
+  if (off + len > n) return false;
+  for (let i = 0; i < len; i++) if (<u32>load<u8>(p + <usize>(off + i)) != <u32>s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** ASCII s in a heap block of its length (the caller frees it). */
+export function asciiCopy(s: string): usize {
+  const p = heap.alloc(<usize>s.length);
+  writeAscii(p, s);
+  return p;
+}
+
 /** Writes ASCII s (no length) at out; returns the next position. */
 export function writeAscii(out: usize, s: string): usize {
   for (let i = 0; i < s.length; i++) store<u8>(out + <usize>i, <u8>s.charCodeAt(i));

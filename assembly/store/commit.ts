@@ -3,7 +3,7 @@
 // blank line and the message. Parsed as a stream of lines through a fixed buffer.
 import { E_CORRUPT, E_INVAL, E_LIMIT, E_UNSUPPORTED, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_COMMIT } from "./backend";
-import { Buf, parseHex } from "./buf";
+import { Buf, parseHex, startsWith } from "./buf";
 import { AUTHOR_MAX, MESSAGE_MAX } from "./limits";
 
 /**
@@ -53,7 +53,7 @@ export class CommitInfo {
       while (n < got && load<u8>(this.line + <usize>n) != 0x0a) n++;
       if (n == got && off + got < size) {
         // Longer than our buffer: not a tree/parent/committer line we need.
-        if (startsWith(this.line, got, "committer ")) return E_UNSUPPORTED;
+        if (startsWith(this.line, got, 0, "committer ")) return E_UNSUPPORTED;
         off += got;
         while (off < size) {
           const m = backend.readAt(id, off, this.line, min(LINE_MAX, size - off));
@@ -68,14 +68,14 @@ export class CommitInfo {
       off += n + 1;
       if (n == 0) break; // end of the header
       if (!sawTree) {
-        if (n != 69 || !startsWith(this.line, n, "tree ") || !parseHex(this.line + 5, ID_LEN, this.tree)) return E_CORRUPT;
+        if (n != 69 || !startsWith(this.line, n, 0, "tree ") || !parseHex(this.line + 5, ID_LEN, this.tree)) return E_CORRUPT;
         sawTree = true;
-      } else if (startsWith(this.line, n, "parent ")) {
+      } else if (startsWith(this.line, n, 0, "parent ")) {
         if (n != 71) return E_CORRUPT;
         if (this.parentCount >= PARENTS_MAX) return E_UNSUPPORTED;
         if (!parseHex(this.line + 7, ID_LEN, this.parent(this.parentCount))) return E_CORRUPT;
         this.parentCount++;
-      } else if (startsWith(this.line, n, "committer ")) {
+      } else if (startsWith(this.line, n, 0, "committer ")) {
         this.time = parseSignatureTime(this.line, n);
         return OK;
       }
@@ -88,12 +88,6 @@ export class CommitInfo {
     heap.free(this.parents);
     heap.free(this.line);
   }
-}
-
-function startsWith(p: usize, n: i32, s: string): bool {
-  if (n < s.length) return false;
-  for (let i = 0; i < s.length; i++) if (<i32>load<u8>(p + <usize>i) != s.charCodeAt(i)) return false;
-  return true;
 }
 
 // "committer Name <email> 1700000000 +0000": the decimal before the last space.
@@ -151,7 +145,7 @@ export function validExtraHeaders(p: usize, n: i32): i32 {
     if (i == start) return E_INVAL;
     const l = p + <usize>start;
     const len = i - start;
-    if (startsWith(l, len, "tree ") || startsWith(l, len, "parent ") || startsWith(l, len, "author ") || startsWith(l, len, "committer "))
+    if (startsWith(l, len, 0, "tree ") || startsWith(l, len, 0, "parent ") || startsWith(l, len, 0, "author ") || startsWith(l, len, 0, "committer "))
       return E_INVAL;
     start = i + 1;
   }

@@ -4,6 +4,7 @@
 // needs a whole object in memory except a tree being written.
 import { E_CORRUPT, E_UNSUPPORTED, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_COMMIT, OBJ_TREE } from "../store/backend";
+import { startsWith } from "../store/buf";
 import { DEPTH_MAX } from "../store/limits";
 import { idEqual, idIsZero } from "../store/objects";
 
@@ -122,14 +123,6 @@ export class CommitHead {
     if (off < n && !startsWith(p, n, off, "author ")) return E_CORRUPT;
     return OK;
   }
-}
-
-/** Whether the ASCII string s appears in [p+off, p+n). */
-export function startsWith(p: usize, n: i32, off: i32, s: string): bool {
-  const len = s.length;
-  if (off + len > n) return false;
-  for (let i = 0; i < len; i++) if (<u32>load<u8>(p + <usize>(off + i)) != <u32>s.charCodeAt(i)) return false;
-  return true;
 }
 
 // ---------------------------------------------------------------- trees

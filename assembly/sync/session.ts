@@ -12,6 +12,7 @@
 // holds at most `quarantineCap` bytes of not-yet-accepted objects.
 import { E_AUTH, E_CONFLICT, E_CORRUPT, E_DENIED, E_LIMIT, E_NOTFOUND, E_PROTO, E_STATE, E_UNSUPPORTED, OK } from "../abi/errors";
 import { Backend, ID_LEN, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE } from "../store/backend";
+import { asciiCopy } from "../store/buf";
 import {
   BackendSource,
   CommitHead,
@@ -181,11 +182,11 @@ export class Session {
     memory.copy(this.writeP, writeP, <usize>writeLen);
     this.writeLen = writeLen;
     if (role == ROLE_DEVICE) {
-      this.outRef = ascii("main");
+      this.outRef = asciiCopy("main");
       this.outRefLen = 4;
-      this.inRef = ascii("sync/remote");
+      this.inRef = asciiCopy("sync/remote");
       this.inRefLen = 11;
-      this.ackRef = ascii("sync/acked");
+      this.ackRef = asciiCopy("sync/acked");
       this.ackRefLen = 10;
     } else {
       this.outRef = joined("views/", name, nameLen);
@@ -1020,12 +1021,6 @@ function asciiInto(s: string, dst: usize, cap: i32): i32 {
   const n = min(s.length, cap);
   for (let i = 0; i < n; i++) store<u8>(dst + <usize>i, <u8>s.charCodeAt(i));
   return n;
-}
-
-function ascii(s: string): usize {
-  const p = heap.alloc(<usize>s.length);
-  asciiInto(s, p, s.length);
-  return p;
 }
 
 function joined(prefix: string, name: usize, nameLen: i32): usize {

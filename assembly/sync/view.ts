@@ -14,20 +14,15 @@
 // prefixes) are not in the base nor in the view, so main's stand.
 import { E_STATE, OK, E_NOTFOUND } from "../abi/errors";
 import { ID_LEN, OBJ_TREE } from "../store/backend";
+import { asciiCopy } from "../store/buf";
 import { storeOf } from "../store/handles";
 import { Merger } from "../store/merge";
 
 const MERGED = "sync/merged";
 const MSG = "merge owner's view\n";
 
-function ascii(s: string): usize {
-  const p = heap.alloc(<usize>s.length);
-  for (let i = 0; i < s.length; i++) store<u8>(p + <usize>i, <u8>s.charCodeAt(i));
-  return p;
-}
-
-const mergedRef = ascii(MERGED);
-const msg = ascii(MSG);
+const mergedRef = asciiCopy(MERGED);
+const msg = asciiCopy(MSG);
 
 /**
  * Merges view (a commit id the session received) into store h's branch (main)

@@ -16,8 +16,8 @@
 import { E_AUTH, E_PROTO } from "../abi/errors";
 import { COMMIT_SIG_HEADER_LEN, commitSigHeader, commitSigHeaderSig } from "../identity/commit-sign";
 import { ID_LEN } from "../store/backend";
-import { writeAscii, writeHex } from "../store/buf";
-import { parseHexId, startsWith } from "./gitobj";
+import { startsWith, writeAscii, writeHex } from "../store/buf";
+import { parseHexId } from "./gitobj";
 
 export const WIRE_SAME_COMMITTER: u8 = 0x10;
 export const WIRE_SIGNED: u8 = 0x20;
