@@ -29,7 +29,7 @@ import { commitVerify } from "../identity/commit-sign";
 import { underPrefix } from "../identity/cert";
 import { hashObject } from "../store/objects";
 import { Layered, Quarantine } from "./quarantine";
-import { packCommit, unpackCommit, unpackedLen } from "./wire-commit";
+import { packCommit, REC_COMMIT_WIRE, unpackCommit, unpackedLen } from "./wire-commit";
 import {
   A_ACK,
   A_DEAD,
@@ -62,8 +62,6 @@ export const VERSION: i32 = 2;
 /** Largest message: one box-stream body (docs/identity.md). */
 export const MSG_MAX: i32 = 4096;
 const OBJ_REC_HEAD: i32 = 3; // type u8, length u16 big-endian
-/** Record type of a commit in its compact wire form (assembly/sync/wire-commit.ts). */
-const REC_COMMIT_WIRE: i32 = 4;
 /** Largest object body that fits one message. */
 export const OBJ_MAX: i32 = MSG_MAX - 1 - OBJ_REC_HEAD;
 /** Commits in flight (sent, not yet acknowledged). */

@@ -19,6 +19,8 @@ import { ID_LEN } from "../store/backend";
 import { startsWith, writeAscii, writeHex } from "../store/buf";
 import { parseHexId } from "./gitobj";
 
+/** The OBJS record type of a compact commit (types 1–3 are Git objects sent whole). */
+export const REC_COMMIT_WIRE: i32 = 4;
 export const WIRE_SAME_COMMITTER: u8 = 0x10;
 export const WIRE_SIGNED: u8 = 0x20;
 const WIRE_PARENTS: i32 = 15;
